@@ -1,0 +1,66 @@
+import type { ReservationStatus, ScheduleStatus } from '../../db/models/index.js';
+
+/** What the outside world sends a schedule actor. Each command names the reply it gets. */
+export type ScheduleCommand =
+  | { type: 'Hold'; userId: number }
+  | { type: 'Release'; userId: number }
+  | { type: 'CreateReservation'; userId: number; participants: number }
+  | { type: 'Expire' }
+  | { type: 'Block' }
+  | { type: 'Unblock' }
+  | { type: 'Get' };
+
+export type CommandType = ScheduleCommand['type'];
+
+export interface ScheduleView {
+  id: number;
+  themeId: number;
+  date: string;
+  startTime: string;
+  status: ScheduleStatus;
+  holdExpiresAt?: Date;
+}
+
+export interface HoldView {
+  scheduleId: number;
+  status: 'HOLD';
+  holdExpiresAt: Date;
+}
+
+export interface ReservationSummary {
+  id: number;
+  scheduleId: number;
+  userId: number;
+  status: ReservationStatus;
+  orderId: string;
+  amount: number;
+  participants: number;
+  expiresAt: Date;
+}
+
+/** Faults rather than rejections: the command may or may not have been applied. */
+export type Failure = { ok: false; code: 'DATABASE_UNAVAILABLE' | 'ACTOR_FAILED' | 'ACTOR_TIMEOUT' | 'WRITE_CONFLICT' };
+
+type Rejection<C extends string> = { ok: false; code: C | 'SCHEDULE_NOT_FOUND' };
+
+export interface Replies {
+  Hold: { ok: true; hold: HoldView } | Rejection<'SCHEDULE_NOT_AVAILABLE' | 'SCHEDULE_IN_PAST'>;
+  Release: { ok: true } | Rejection<'NOT_HOLDER' | 'PAYMENT_IN_PROGRESS'>;
+  CreateReservation:
+    | { ok: true; created: boolean; reservation: ReservationSummary }
+    | Rejection<'HOLD_REQUIRED' | 'HOLD_EXPIRED' | 'SCHEDULE_IN_PAST' | 'INVALID_PARTICIPANTS' | 'RESERVATION_EXISTS'>;
+  Expire: { ok: true; expired: 'HOLD' | 'RESERVATION' | null } | Rejection<never>;
+  Block: { ok: true; schedule: ScheduleView } | Rejection<'SCHEDULE_NOT_AVAILABLE'>;
+  Unblock: { ok: true; schedule: ScheduleView } | Rejection<'SCHEDULE_NOT_BLOCKED'>;
+  Get: { ok: true; schedule: ScheduleView } | Rejection<never>;
+}
+
+export type ReplyTo<C extends ScheduleCommand> = Replies[C['type']] | Failure;
+export type AnyReply = Replies[CommandType] | Failure;
+
+/** The message as it travels: the command plus the callback that completes the caller's ask. */
+export interface Envelope<C extends ScheduleCommand = ScheduleCommand> {
+  scheduleId: number;
+  command: C;
+  reply: (reply: ReplyTo<C>) => void;
+}

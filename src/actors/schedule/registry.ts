@@ -1,0 +1,123 @@
+/**
+ * The schedule actors of one process, sharded over a fixed set of router actors.
+ *
+ * A schedule id hashes to one router, which is the nact parent (and supervisor) of that
+ * schedule's actor; nact copies a parent's child map on every message it handles, so a few
+ * hundred children per parent stay cheap where tens of thousands would not. Messages go straight
+ * from `ask` to the schedule actor through our own Map (nact has no lookup by name), which also
+ * saves a mailbox hop. Passivation is ours too: an actor idle for `idleMs` with nothing in flight
+ * is stopped and forgotten in the same tick, so no message can reach a stopped actor.
+ */
+import { dispatch, spawn, spawnStateless, stop, type ActorSystemRef, type Ref, type SupervisionContext } from 'nact';
+import { isDatabaseUnavailable } from '../../db/errors.js';
+import { scheduleActor, type ScheduleActorDeps } from './actor.js';
+import type { AnyReply, Envelope, ReplyTo, ScheduleCommand } from './protocol.js';
+import { initialState, type ScheduleState } from './state.js';
+
+export interface RegistryOptions {
+  shards: number;
+  idleMs: number;
+  askTimeoutMs: number;
+  onCrash?: (scheduleId: number, err: unknown) => void;
+}
+
+interface Entry {
+  ref: Ref<Envelope>;
+  inFlight: number;
+  lastUsed: number;
+}
+
+export interface RegistryStats {
+  live: number;
+  spawned: number;
+  passivated: number;
+}
+
+export class ScheduleRegistry {
+  private readonly routers: Ref<unknown>[];
+  private readonly entries = new Map<number, Entry>();
+  private readonly sweeper: NodeJS.Timeout;
+  private readonly handle: ReturnType<typeof scheduleActor>;
+  private spawned = 0;
+  private passivated = 0;
+
+  constructor(system: ActorSystemRef, deps: ScheduleActorDeps, private readonly options: RegistryOptions) {
+    this.handle = scheduleActor(deps);
+    this.routers = Array.from({ length: options.shards }, (_, i) => spawnStateless(system, () => undefined, `schedule-shard-${i}`));
+    this.sweeper = setInterval(() => this.passivateIdle(), Math.max(50, Math.floor(options.idleMs / 2)));
+    this.sweeper.unref();
+  }
+
+  /** Sends a command to the schedule's actor and resolves with its reply, or a failure after the ask timeout. */
+  ask<C extends ScheduleCommand>(scheduleId: number, command: C): Promise<ReplyTo<C>> {
+    const entry = this.entryFor(scheduleId);
+    entry.inFlight += 1;
+    entry.lastUsed = Date.now();
+    return new Promise<ReplyTo<C>>((resolve) => {
+      let settled = false;
+      const timer = setTimeout(() => settle({ ok: false, code: 'ACTOR_TIMEOUT' }), this.options.askTimeoutMs);
+      const settle = (reply: ReplyTo<C>) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        resolve(reply);
+      };
+      const envelope: Envelope<C> = {
+        scheduleId,
+        command,
+        reply: (reply) => {
+          entry.inFlight -= 1;
+          entry.lastUsed = Date.now();
+          settle(reply);
+        },
+      };
+      dispatch(entry.ref, envelope as unknown as Envelope);
+    });
+  }
+
+  stats(): RegistryStats {
+    return { live: this.entries.size, spawned: this.spawned, passivated: this.passivated };
+  }
+
+  stop(): void {
+    clearInterval(this.sweeper);
+    for (const entry of this.entries.values()) stop(entry.ref);
+    this.entries.clear();
+    for (const router of this.routers) stop(router);
+  }
+
+  private entryFor(scheduleId: number): Entry {
+    const existing = this.entries.get(scheduleId);
+    if (existing) return existing;
+    const router = this.routers[scheduleId % this.routers.length]!;
+    const ref = spawn(router, this.handle, `schedule-${scheduleId}`, {
+      initialStateFunc: initialState,
+      onCrash: (msg: Envelope | undefined, err: Error | undefined, ctx: SupervisionContext<Envelope, Ref<unknown>>) => this.crashed(scheduleId, msg, err, ctx),
+    }) as Ref<Envelope>;
+    const entry: Entry = { ref, inFlight: 0, lastUsed: Date.now() };
+    this.entries.set(scheduleId, entry);
+    this.spawned += 1;
+    return entry;
+  }
+
+  /** The message that crashed the actor gets an answer, and the actor starts over from the database. */
+  private crashed(scheduleId: number, msg: Envelope | undefined, err: unknown, ctx: SupervisionContext<Envelope, Ref<unknown>>): symbol {
+    this.options.onCrash?.(scheduleId, err);
+    const failure: AnyReply = { ok: false, code: isDatabaseUnavailable(err) ? 'DATABASE_UNAVAILABLE' : 'ACTOR_FAILED' };
+    (msg?.reply as ((r: AnyReply) => void) | undefined)?.(failure);
+    return ctx.reset as symbol;
+  }
+
+  private passivateIdle(): void {
+    const cutoff = Date.now() - this.options.idleMs;
+    for (const [id, entry] of this.entries) {
+      if (entry.inFlight === 0 && entry.lastUsed <= cutoff) {
+        this.entries.delete(id);
+        stop(entry.ref);
+        this.passivated += 1;
+      }
+    }
+  }
+}
+
+export type { ScheduleState };

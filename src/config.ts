@@ -1,0 +1,89 @@
+import { z } from 'zod';
+
+const intFrom = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+const envSchema = z.object({
+  NODE_ENV: z.string().default('development'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  HOST: z.string().default('127.0.0.1'),
+  DATABASE_URL: z.string().url().optional(),
+  DATABASE_POOL_MAX: intFrom(10),
+  REDIS_URL: z.string().url().optional(),
+  JWT_SECRET: z.string().min(32).optional(),
+  JWT_TTL_SECONDS: intFrom(86_400),
+  TOSS_BASE_URL: z.string().url().optional(),
+  TOSS_SECRET_KEY: z.string().optional(),
+  HOLD_TTL_MS: intFrom(300_000),
+  PENDING_TTL_MS: intFrom(600_000),
+  MAX_PAYMENT_ATTEMPTS: intFrom(3),
+  CANCEL_DEADLINE_MINUTES: intFrom(60),
+  EXPIRY_TICK_MS: intFrom(60_000),
+  SCHEDULE_SHARDS: intFrom(64),
+  ACTOR_IDLE_MS: intFrom(120_000),
+  ACTOR_ASK_TIMEOUT_MS: intFrom(5_000),
+  ACTOR_STALE_MS: intFrom(1_000),
+  DATA_DIR: z.string().default('./data'),
+  LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+});
+
+export interface Config {
+  env: string;
+  production: boolean;
+  port: number;
+  host: string;
+  databaseUrl: string | undefined;
+  databasePoolMax: number;
+  redisUrl: string | undefined;
+  jwtSecret: string | undefined;
+  jwtTtlSeconds: number;
+  tossBaseUrl: string | undefined;
+  tossSecretKey: string | undefined;
+  holdTtlMs: number;
+  pendingTtlMs: number;
+  maxPaymentAttempts: number;
+  cancelDeadlineMinutes: number;
+  expiryTickMs: number;
+  scheduleShards: number;
+  actorIdleMs: number;
+  actorAskTimeoutMs: number;
+  /** How long a losing answer may be served from actor memory before the row is re-read. */
+  actorStaleMs: number;
+  dataDir: string;
+  logLevel: string;
+}
+
+/** Reads the environment once; a bad value stops start-up with the variable's name. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`invalid configuration: ${issues}`);
+  }
+  const e = parsed.data;
+  const production = e.NODE_ENV === 'production';
+  if (production && !e.JWT_SECRET) throw new Error('invalid configuration: JWT_SECRET is required when NODE_ENV=production');
+  return {
+    env: e.NODE_ENV,
+    production,
+    port: e.PORT,
+    host: e.HOST,
+    databaseUrl: e.DATABASE_URL,
+    databasePoolMax: e.DATABASE_POOL_MAX,
+    redisUrl: e.REDIS_URL,
+    jwtSecret: e.JWT_SECRET,
+    jwtTtlSeconds: e.JWT_TTL_SECONDS,
+    tossBaseUrl: e.TOSS_BASE_URL,
+    tossSecretKey: e.TOSS_SECRET_KEY,
+    holdTtlMs: e.HOLD_TTL_MS,
+    pendingTtlMs: e.PENDING_TTL_MS,
+    maxPaymentAttempts: e.MAX_PAYMENT_ATTEMPTS,
+    cancelDeadlineMinutes: e.CANCEL_DEADLINE_MINUTES,
+    expiryTickMs: e.EXPIRY_TICK_MS,
+    scheduleShards: e.SCHEDULE_SHARDS,
+    actorIdleMs: e.ACTOR_IDLE_MS,
+    actorAskTimeoutMs: e.ACTOR_ASK_TIMEOUT_MS,
+    actorStaleMs: e.ACTOR_STALE_MS,
+    dataDir: e.DATA_DIR,
+    logLevel: e.LOG_LEVEL,
+  };
+}

@@ -1,0 +1,22 @@
+import type { Knex } from 'knex';
+import * as initial from './20261126000000_initial.js';
+
+interface Migration {
+  up(knex: Knex): Promise<void>;
+  down(knex: Knex): Promise<void>;
+}
+
+// Listed here rather than read from disk, so the same list serves tsx, compiled JS and tests.
+const migrations: Record<string, Migration> = {
+  '20261126000000_initial': initial,
+};
+
+export const migrationSource: Knex.MigrationSource<string> = {
+  getMigrations: async () => Object.keys(migrations).sort(),
+  getMigrationName: (name) => name,
+  getMigration: async (name) => {
+    const migration = migrations[name];
+    if (!migration) throw new Error(`unknown migration ${name}`);
+    return migration;
+  },
+};

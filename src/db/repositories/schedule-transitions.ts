@@ -1,0 +1,109 @@
+import type { Knex } from 'knex';
+import type { Db } from '../knex.js';
+import type { ReservationStatus, ScheduleStatus } from '../models/index.js';
+import { reviveTimes, toReservation, toSchedule, type ReservationRow, type ScheduleRow } from './schedule-aggregate.js';
+
+export interface SchedulePatch {
+  status?: ScheduleStatus;
+  heldBy?: number | null;
+  holdExpiresAt?: Date | null;
+}
+
+export interface NewReservation {
+  userId: number;
+  orderId: string;
+  amount: number;
+  participants: number;
+  expiresAt: Date;
+}
+
+export interface ReservationPatch {
+  status: ReservationStatus;
+  expiresAt?: Date;
+  cancelReason?: string;
+}
+
+export type ReservationChange =
+  | { kind: 'insert'; values: NewReservation }
+  | { kind: 'update'; id: number; from: ReservationStatus; patch: ReservationPatch };
+
+export interface Transition {
+  scheduleId: number;
+  /** The version the decision was made on; the write happens only if the row still has it. */
+  version: number;
+  schedule: SchedulePatch;
+  reservation?: ReservationChange;
+}
+
+export interface Committed {
+  schedule: ScheduleRow;
+  reservation: ReservationRow | null;
+}
+
+const SCHEDULE_COLUMNS: Record<keyof SchedulePatch, string> = {
+  status: 'status',
+  heldBy: 'held_by',
+  holdExpiresAt: 'hold_expires_at',
+};
+
+/**
+ * Writes one schedule transition as a single compare-and-set statement: the schedule row is
+ * updated only at the expected version, and the reservation change (if any) happens only if
+ * that update did. Returns null when the version moved on (another writer won).
+ */
+export async function commitTransition(db: Db, t: Transition): Promise<Committed | null> {
+  const sets: string[] = ['version = version + 1', 'updated_at = now()'];
+  const bindings: Knex.Value[] = [];
+  for (const [key, column] of Object.entries(SCHEDULE_COLUMNS) as [keyof SchedulePatch, string][]) {
+    if (key in t.schedule) {
+      sets.push(`${column} = ?`);
+      bindings.push(t.schedule[key] ?? null);
+    }
+  }
+  bindings.push(t.scheduleId, t.version);
+  let where = 'id = ? AND version = ?';
+  if (t.reservation?.kind === 'update') {
+    // Belt and braces: the version already implies it, but never move the schedule if the reservation is not as decided.
+    where += ' AND EXISTS (SELECT 1 FROM reservations WHERE id = ? AND status = ?)';
+    bindings.push(t.reservation.id, t.reservation.from);
+  }
+  const scheduleCte = `s AS (UPDATE schedules SET ${sets.join(', ')} WHERE ${where} RETURNING *)`;
+
+  if (!t.reservation) {
+    const { rows } = await db.raw<{ rows: Record<string, unknown>[] }>(`WITH ${scheduleCte} SELECT * FROM s`, bindings);
+    return rows[0] ? { schedule: toSchedule(rows[0]), reservation: null } : null;
+  }
+
+  const reservationCte = reservationStatement(t.reservation, t.scheduleId, bindings);
+  const { rows } = await db.raw<{ rows: { s: Record<string, unknown>; r: Record<string, unknown> | null }[] }>(
+    `WITH ${scheduleCte}, r AS (${reservationCte})
+     SELECT row_to_json(s) AS s, (SELECT row_to_json(r) FROM r) AS r FROM s`,
+    bindings,
+  );
+  const row = rows[0];
+  if (!row) return null;
+  if (!row.r) throw new Error(`schedule ${t.scheduleId} moved without its reservation change: the version invariant is broken`);
+  return { schedule: toSchedule(reviveTimes(row.s, ['starts_at', 'hold_expires_at'])), reservation: toReservation(reviveTimes(row.r, ['expires_at', 'created_at', 'updated_at'])) };
+}
+
+function reservationStatement(change: ReservationChange, scheduleId: number, bindings: Knex.Value[]): string {
+  if (change.kind === 'insert') {
+    const v = change.values;
+    bindings.push(scheduleId, v.userId, v.orderId, v.amount, v.participants, v.expiresAt);
+    return `INSERT INTO reservations (schedule_id, user_id, status, order_id, amount, participants, expires_at)
+            SELECT ?, ?, 'PENDING', ?, ?, ?, ? FROM s RETURNING *`;
+  }
+  const sets = ['status = ?', 'updated_at = now()'];
+  bindings.push(change.patch.status);
+  if (change.patch.expiresAt) {
+    sets.push('expires_at = ?');
+    bindings.push(change.patch.expiresAt);
+  }
+  if (change.patch.status === 'CANCELED') {
+    sets.push('canceled_at = now()', 'cancel_reason = ?');
+    bindings.push(change.patch.cancelReason ?? null);
+  }
+  bindings.push(change.id, scheduleId, change.from);
+  return `UPDATE reservations SET ${sets.join(', ')}
+           WHERE id = ? AND schedule_id = ? AND status = ? AND EXISTS (SELECT 1 FROM s) RETURNING *`;
+}

@@ -1,0 +1,40 @@
+import type { Db } from '../knex.js';
+import type { ScheduleStatus } from '../models/index.js';
+import { toSchedule, type ScheduleRow } from './schedule-aggregate.js';
+
+export interface ScheduleListing {
+  id: number;
+  themeId: number;
+  date: string;
+  startTime: string;
+  status: ScheduleStatus;
+}
+
+/** A theme's schedules on one Seoul date, starting at or after `from`, in start order. */
+export async function listThemeSchedules(db: Db, themeId: number, date: string, from: Date): Promise<ScheduleListing[]> {
+  const rows = await db('schedules')
+    .select('id', 'theme_id', 'date', 'start_time', 'status')
+    .where({ theme_id: themeId, date })
+    .andWhere('starts_at', '>=', from)
+    .orderBy('start_time');
+  return rows.map((r) => ({ id: r.id, themeId: r.theme_id, date: r.date, startTime: r.start_time, status: r.status }));
+}
+
+export interface NewSchedule {
+  themeId: number;
+  date: string;
+  startTime: string;
+  startsAt: Date;
+}
+
+/** Inserts the schedules that do not exist yet; returns the ones created. */
+export async function insertSchedules(db: Db, schedules: NewSchedule[]): Promise<ScheduleRow[]> {
+  if (schedules.length === 0) return [];
+  const created: ScheduleRow[] = [];
+  for (let i = 0; i < schedules.length; i += 1000) {
+    const chunk = schedules.slice(i, i + 1000).map((s) => ({ theme_id: s.themeId, date: s.date, start_time: s.startTime, starts_at: s.startsAt }));
+    const rows = await db('schedules').insert(chunk).onConflict(['theme_id', 'date', 'start_time']).ignore().returning('*');
+    created.push(...rows.map(toSchedule));
+  }
+  return created;
+}

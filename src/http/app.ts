@@ -1,0 +1,24 @@
+import Koa from 'koa';
+import type Router from '@koa/router';
+import { errorMiddleware } from './errors.js';
+import { adminRoutes } from './routes/admin.js';
+import { authRoutes } from './routes/auth.js';
+import { bookingRoutes } from './routes/booking.js';
+import { catalogueRoutes } from './routes/catalogue.js';
+import { opsRoutes } from './routes/ops.js';
+import type { AppDeps } from './deps.js';
+
+/** The Koa app, not listening: `main.ts` listens, tests use `app.callback()` or port 0. */
+export function createApp(deps: AppDeps): Koa {
+  const app = new Koa({ proxy: false });
+  app.silent = true;
+  app.use(errorMiddleware(deps.log));
+  const routers: Router[] = [opsRoutes(deps), authRoutes(deps), catalogueRoutes(deps), bookingRoutes(deps), adminRoutes(deps)];
+  for (const router of routers) {
+    app.use(router.routes());
+    app.use(router.allowedMethods());
+  }
+  return app;
+}
+
+export type { AppDeps };

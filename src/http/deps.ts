@@ -1,0 +1,13 @@
+import type { Actors } from '../actors/system.js';
+import type { Config } from '../config.js';
+import type { Db } from '../db/knex.js';
+import type { Logger } from '../logger.js';
+
+/** Everything the HTTP layer needs, handed in so tests can build an app without a port. */
+export interface AppDeps {
+  config: Config;
+  db: Db;
+  actors: Actors;
+  log: Logger;
+  jwtSecret: string;
+}

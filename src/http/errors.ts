@@ -1,0 +1,48 @@
+import type { Context, Next } from 'koa';
+import type { Logger } from '../logger.js';
+
+/** The one error type of the HTTP layer: a code for the client, a status, and whether it is our fault. */
+export class AppError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly extra: Record<string, unknown> = {},
+  ) {
+    super(message);
+    this.name = 'AppError';
+  }
+}
+
+export const invalidRequest = (message: string) => new AppError(400, 'INVALID_REQUEST', message);
+
+/**
+ * Registered first. Client errors become `{code, message}` and are not logged as errors; anything
+ * else is a 500 with a generic body, logged with its stack, which never reaches the client.
+ */
+export function errorMiddleware(log: Logger) {
+  return async (ctx: Context, next: Next) => {
+    try {
+      await next();
+      if (ctx.body === undefined || ctx.body === null) {
+        if (ctx.status === 404) throw new AppError(404, 'NOT_FOUND', `no route for ${ctx.method} ${ctx.path}`);
+        if (ctx.status === 405) throw new AppError(405, 'METHOD_NOT_ALLOWED', `${ctx.method} is not allowed on ${ctx.path}`);
+      }
+    } catch (err) {
+      const { status, body } = toResponse(err);
+      if (status >= 500) log.error({ err, method: ctx.method, path: ctx.path }, 'request failed');
+      ctx.status = status;
+      ctx.body = body;
+    }
+  };
+}
+
+function toResponse(err: unknown): { status: number; body: Record<string, unknown> } {
+  if (err instanceof AppError) return { status: err.status, body: { code: err.code, message: err.message, ...err.extra } };
+  const e = err as { status?: unknown; expose?: unknown; message?: unknown };
+  // Errors raised by Koa itself (ctx.throw, http-errors) carry status and expose.
+  if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500 && e.expose) {
+    return { status: e.status, body: { code: e.status === 404 ? 'NOT_FOUND' : 'INVALID_REQUEST', message: String(e.message) } };
+  }
+  return { status: 500, body: { code: 'INTERNAL_ERROR', message: 'something went wrong on our side' } };
+}

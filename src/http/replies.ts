@@ -1,0 +1,27 @@
+import { AppError } from './errors.js';
+
+/** How each rejection or fault an actor can answer with reaches the client. */
+const STATUS: Record<string, [number, string]> = {
+  SCHEDULE_NOT_FOUND: [404, 'no such schedule'],
+  SCHEDULE_NOT_AVAILABLE: [409, 'this time slot is held or booked by someone else'],
+  SCHEDULE_IN_PAST: [400, 'this time slot has already started'],
+  SCHEDULE_NOT_BLOCKED: [409, 'this time slot is not blocked'],
+  NOT_HOLDER: [409, 'you do not hold this time slot'],
+  PAYMENT_IN_PROGRESS: [409, 'a payment for this time slot is in progress'],
+  HOLD_REQUIRED: [409, 'hold the time slot before reserving it'],
+  HOLD_EXPIRED: [409, 'your hold on this time slot has expired; hold it again'],
+  INVALID_PARTICIPANTS: [400, 'participants: outside the number of players this theme allows'],
+  RESERVATION_EXISTS: [409, 'you already have a reservation for this time slot'],
+  DATABASE_UNAVAILABLE: [503, 'the database is unavailable; try again shortly'],
+  ACTOR_TIMEOUT: [503, 'the booking service is busy; try again shortly'],
+  WRITE_CONFLICT: [503, 'the time slot is changing too fast; try again'],
+  ACTOR_FAILED: [500, 'something went wrong on our side'],
+};
+
+/** Unwraps a successful reply, or throws the AppError its code maps to. */
+export function expectOk<R extends { ok: boolean }>(reply: R): Extract<R, { ok: true }> {
+  if (reply.ok) return reply as Extract<R, { ok: true }>;
+  const code = (reply as unknown as { code: string }).code;
+  const [status, message] = STATUS[code] ?? [500, 'something went wrong on our side'];
+  throw new AppError(status, status === 500 ? 'INTERNAL_ERROR' : code, message);
+}

@@ -1,0 +1,74 @@
+import Router from '@koa/router';
+import { blockSchedule, unblockSchedule } from '../../actors/schedule/index.js';
+import * as admin from '../../services/admin.js';
+import { requireAuth } from '../auth/middleware.js';
+import { AppError } from '../errors.js';
+import { expectOk } from '../replies.js';
+import { adminReservationsQuery, bulkSchedulesBody, idParams, loginHistoryQuery, storeBody, themeBody, themePatchBody } from '../schemas.js';
+import { parseBody, parseParams, parseQuery } from '../validate.js';
+import type { AppDeps } from '../deps.js';
+
+const REJECTIONS: Record<admin.AdminRejection, [number, string]> = {
+  STORE_NOT_FOUND: [404, 'no such store'],
+  THEME_NOT_FOUND: [404, 'no such theme'],
+  NAME_TAKEN: [409, 'that name is already used'],
+  IN_USE: [409, 'still referenced: remove what uses it first'],
+  INVALID_PLAYERS: [400, 'maxPlayers: must be at least minPlayers'],
+};
+
+function unwrap<T>(result: admin.AdminResult<T>): T {
+  if (result.ok) return result.value;
+  const [status, message] = REJECTIONS[result.code];
+  throw new AppError(status, result.code === 'INVALID_PLAYERS' ? 'INVALID_REQUEST' : result.code, message);
+}
+
+export function adminRoutes({ db, actors, jwtSecret }: AppDeps): Router {
+  const router = new Router({ prefix: '/admin' });
+  router.use(requireAuth(jwtSecret, 'ADMIN'));
+
+  router.post('/stores', async (ctx) => {
+    ctx.body = unwrap(await admin.createStore(db, { phone: null, ...(await parseBody(ctx, storeBody)) }));
+    ctx.status = 201;
+  });
+  router.patch('/stores/:id', async (ctx) => {
+    const { id } = parseParams(ctx, idParams);
+    ctx.body = unwrap(await admin.editStore(db, id, await parseBody(ctx, storeBody.partial())));
+  });
+  router.delete('/stores/:id', async (ctx) => {
+    unwrap(await admin.removeStore(db, parseParams(ctx, idParams).id));
+    ctx.status = 204;
+  });
+
+  router.post('/themes', async (ctx) => {
+    ctx.body = unwrap(await admin.createTheme(db, await parseBody(ctx, themeBody)));
+    ctx.status = 201;
+  });
+  router.patch('/themes/:id', async (ctx) => {
+    const { id } = parseParams(ctx, idParams);
+    ctx.body = unwrap(await admin.editTheme(db, id, await parseBody(ctx, themePatchBody)));
+  });
+  router.delete('/themes/:id', async (ctx) => {
+    unwrap(await admin.removeTheme(db, parseParams(ctx, idParams).id));
+    ctx.status = 204;
+  });
+
+  router.post('/schedules', async (ctx) => {
+    ctx.body = unwrap(await admin.createSchedules(db, await parseBody(ctx, bulkSchedulesBody)));
+    ctx.status = 201;
+  });
+  router.post('/schedules/:id/block', async (ctx) => {
+    ctx.body = expectOk(await blockSchedule(actors.schedules, parseParams(ctx, idParams).id)).schedule;
+  });
+  router.post('/schedules/:id/unblock', async (ctx) => {
+    ctx.body = expectOk(await unblockSchedule(actors.schedules, parseParams(ctx, idParams).id)).schedule;
+  });
+
+  router.get('/reservations', async (ctx) => {
+    ctx.body = await admin.reservations(db, parseQuery(ctx, adminReservationsQuery));
+  });
+  router.get('/login-history', async (ctx) => {
+    ctx.body = await admin.loginHistory(db, parseQuery(ctx, loginHistoryQuery));
+  });
+
+  return router;
+}

@@ -1,0 +1,46 @@
+import Router from '@koa/router';
+import { createReservation, holdSchedule, releaseSchedule } from '../../actors/schedule/index.js';
+import { mine, visibleReservation } from '../../services/reservations.js';
+import { requireAuth, callerOf } from '../auth/middleware.js';
+import { AppError } from '../errors.js';
+import { expectOk } from '../replies.js';
+import { idParams, reservationBody } from '../schemas.js';
+import { parseBody, parseParams } from '../validate.js';
+import type { AppDeps } from '../deps.js';
+
+export function bookingRoutes({ db, actors, jwtSecret }: AppDeps): Router {
+  const router = new Router();
+  const signedIn = requireAuth(jwtSecret);
+
+  router.post('/schedules/:id/hold', signedIn, async (ctx) => {
+    const { id } = parseParams(ctx, idParams);
+    ctx.body = expectOk(await holdSchedule(actors.schedules, { scheduleId: id, userId: callerOf(ctx).userId })).hold;
+  });
+
+  router.delete('/schedules/:id/hold', signedIn, async (ctx) => {
+    const { id } = parseParams(ctx, idParams);
+    expectOk(await releaseSchedule(actors.schedules, { scheduleId: id, userId: callerOf(ctx).userId }));
+    ctx.status = 204;
+  });
+
+  router.post('/reservations', signedIn, async (ctx) => {
+    const { scheduleId, participants } = await parseBody(ctx, reservationBody);
+    const { created, reservation } = expectOk(await createReservation(actors.schedules, { scheduleId, userId: callerOf(ctx).userId, participants }));
+    ctx.status = created ? 201 : 200;
+    const { userId: _, ...body } = reservation;
+    ctx.body = body;
+  });
+
+  router.get('/reservations/mine', signedIn, async (ctx) => {
+    ctx.body = await mine(db, callerOf(ctx).userId);
+  });
+
+  router.get('/reservations/:id', signedIn, async (ctx) => {
+    const { id } = parseParams(ctx, idParams);
+    const reservation = await visibleReservation(db, id, callerOf(ctx));
+    if (!reservation) throw new AppError(404, 'RESERVATION_NOT_FOUND', 'no such reservation');
+    ctx.body = reservation;
+  });
+
+  return router;
+}

@@ -1,0 +1,16 @@
+import type { Context } from 'koa';
+import { z, type ZodTypeAny } from 'zod';
+import { readJson } from './body.js';
+import { invalidRequest } from './errors.js';
+
+function parse<S extends ZodTypeAny>(schema: S, value: unknown, where: string): z.output<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  const field = issue.path.length ? issue.path.join('.') : where;
+  throw invalidRequest(`${field}: ${issue.message}`);
+}
+
+export const parseBody = async <S extends ZodTypeAny>(ctx: Context, schema: S): Promise<z.output<S>> => parse(schema, await readJson(ctx), 'body');
+export const parseParams = <S extends ZodTypeAny>(ctx: Context & { params?: unknown }, schema: S): z.output<S> => parse(schema, ctx.params ?? {}, 'path');
+export const parseQuery = <S extends ZodTypeAny>(ctx: Context, schema: S): z.output<S> => parse(schema, ctx.query, 'query');

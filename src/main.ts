@@ -1,0 +1,47 @@
+import { loadConfig } from './config.js';
+import { DEMO_ACCOUNTS } from './db/seed.js';
+import { createLogger } from './logger.js';
+import { startService } from './server.js';
+
+const config = loadConfig();
+const log = createLogger(config.logLevel);
+
+const service = await startService(config, log).catch((err) => {
+  log.fatal({ err }, 'could not start');
+  process.exit(1);
+});
+
+log.info({ url: service.url, embedded: service.embedded }, 'roomescape is listening');
+if (service.embedded) {
+  const { user, admin } = DEMO_ACCOUNTS;
+  process.stdout.write(
+    [
+      '',
+      `  roomescape is running at ${service.url}`,
+      `  demo user : ${user.email} / ${user.password}`,
+      `  demo admin: ${admin.email} / ${admin.password}`,
+      `  try       : curl ${service.url}/themes`,
+      '',
+    ].join('\n') + '\n',
+  );
+}
+
+let stopping = false;
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    const force = setTimeout(() => process.exit(1), 10_000).unref();
+    service.stop().then(
+      () => {
+        clearTimeout(force);
+        process.exit(0);
+      },
+      (err) => {
+        log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  });
+}

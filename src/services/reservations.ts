@@ -1,0 +1,12 @@
+import type { Db } from '../db/knex.js';
+import type { Role } from '../db/models/index.js';
+import { findReservationView, listUserReservations, type ReservationView } from '../db/repositories/reservations.js';
+
+export const mine = (db: Db, userId: number): Promise<ReservationView[]> => listUserReservations(db, userId);
+
+/** The reservation if the caller may see it (its owner, or an admin); otherwise null, as if it did not exist. */
+export async function visibleReservation(db: Db, id: number, caller: { userId: number; role: Role }): Promise<ReservationView | null> {
+  const reservation = await findReservationView(db, id);
+  if (!reservation || (reservation.userId !== caller.userId && caller.role !== 'ADMIN')) return null;
+  return reservation;
+}
