@@ -22,6 +22,12 @@ const envSchema = z.object({
   ACTOR_IDLE_MS: intFrom(120_000),
   ACTOR_ASK_TIMEOUT_MS: intFrom(5_000),
   ACTOR_STALE_MS: intFrom(1_000),
+  HISTORY_BATCH_SIZE: intFrom(100),
+  HISTORY_FLUSH_MS: intFrom(1_000),
+  HISTORY_BUFFER_MAX: intFrom(50_000),
+  PAYMENT_TIMEOUT_MS: intFrom(5_000),
+  RECONCILE_AFTER_MS: intFrom(10_000),
+  RECONCILE_INTERVAL_MS: intFrom(15_000),
   DATA_DIR: z.string().default('./data'),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
 });
@@ -48,6 +54,15 @@ export interface Config {
   actorAskTimeoutMs: number;
   /** How long a losing answer may be served from actor memory before the row is re-read. */
   actorStaleMs: number;
+  historyBatchSize: number;
+  historyFlushMs: number;
+  /** Rows the history actor keeps in memory; past this it spills to a file under dataDir. */
+  historyBufferMax: number;
+  /** The card gateway client's timeout. */
+  paymentTimeoutMs: number;
+  /** A reservation in PAYMENT_IN_PROGRESS longer than this is settled by asking the gateway. */
+  reconcileAfterMs: number;
+  reconcileIntervalMs: number;
   dataDir: string;
   logLevel: string;
 }
@@ -85,6 +100,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     actorIdleMs: e.ACTOR_IDLE_MS,
     actorAskTimeoutMs: e.ACTOR_ASK_TIMEOUT_MS,
     actorStaleMs: e.ACTOR_STALE_MS,
+    historyBatchSize: e.HISTORY_BATCH_SIZE,
+    historyFlushMs: e.HISTORY_FLUSH_MS,
+    historyBufferMax: e.HISTORY_BUFFER_MAX,
+    paymentTimeoutMs: e.PAYMENT_TIMEOUT_MS,
+    reconcileAfterMs: e.RECONCILE_AFTER_MS,
+    reconcileIntervalMs: e.RECONCILE_INTERVAL_MS,
     dataDir: e.DATA_DIR,
     logLevel: e.LOG_LEVEL,
   };

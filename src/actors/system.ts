@@ -3,8 +3,7 @@ import { start, stop, type ActorSystemRef } from 'nact';
 import type { Config } from '../config.js';
 import type { Db } from '../db/knex.js';
 import type { Logger } from '../logger.js';
-import { insertLoginHistory } from '../db/repositories/login-history.js';
-import { History } from './history/index.js';
+import { createHistory, type History } from './history/index.js';
 import { ScheduleRegistry } from './schedule/index.js';
 
 export interface Actors {
@@ -29,12 +28,7 @@ export function startActors(config: Config, db: Db, log: Logger): Actors {
       onCrash: (scheduleId, err) => log.error({ err, scheduleId }, 'schedule actor crashed; restarting it from the database'),
     },
   );
-  const history = new History(system, {
-    writeLogins: (rows) => insertLoginHistory(db, rows),
-    batchSize: 100,
-    flushMs: 1_000,
-    onError: (err) => log.warn({ err }, 'login history write failed; keeping the rows and retrying'),
-  });
+  const history = createHistory(system, { db, config, log });
   return {
     schedules,
     history,

@@ -1,4 +1,8 @@
 import { dispatch, spawn, type ActorSystemRef, type Ref } from 'nact';
+import type { Config } from '../../config.js';
+import type { Db } from '../../db/knex.js';
+import { insertLoginHistory } from '../../db/repositories/login-history.js';
+import type { Logger } from '../../logger.js';
 import { historyActor, initialHistoryState, type HistoryDeps } from './actor.js';
 import type { HistoryMessage, LoginRecord } from './protocol.js';
 
@@ -27,4 +31,20 @@ export class History {
   flush(): Promise<void> {
     return new Promise((resolve) => dispatch(this.ref, { type: 'Flush', done: resolve }));
   }
+}
+
+export interface HistoryWiring {
+  db: Db;
+  config: Config;
+  log: Logger;
+}
+
+/** The process's history actor, configured from the environment. */
+export function createHistory(system: ActorSystemRef, { db, config, log }: HistoryWiring): History {
+  return new History(system, {
+    writeLogins: (rows) => insertLoginHistory(db, rows),
+    batchSize: config.historyBatchSize,
+    flushMs: config.historyFlushMs,
+    onError: (err) => log.warn({ err }, 'history write failed; keeping the rows and retrying'),
+  });
 }

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import * as initial from './20261126000000_initial.js';
+import * as paymentsHistory from './20261126010000_payments_history.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -9,6 +10,7 @@ interface Migration {
 // Listed here rather than read from disk, so the same list serves tsx, compiled JS and tests.
 const migrations: Record<string, Migration> = {
   '20261126000000_initial': initial,
+  '20261126010000_payments_history': paymentsHistory,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {
