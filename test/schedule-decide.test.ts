@@ -10,7 +10,7 @@ function aggregate(overrides: Partial<ScheduleAggregate['schedule']> = {}, reser
   return {
     schedule: { id: 1, themeId: 1, date: '2026-12-02', startTime: '10:00', startsAt: later(86_400_000), status: 'AVAILABLE', heldBy: null, holdExpiresAt: null, version: 3, ...overrides },
     terms: { price: 25000, minPlayers: 2, maxPlayers: 5 },
-    reservation: reservation && { id: 9, scheduleId: 1, userId: 7, status: 'PENDING', orderId: 'rsv-1-x', amount: 25000, participants: 2, expiresAt: later(60_000), createdAt: NOW, updatedAt: NOW, ...reservation },
+    reservation: reservation && { id: 9, scheduleId: 1, userId: 7, status: 'PENDING', orderId: 'rsv-1-x', amount: 25000, participants: 2, expiresAt: later(60_000), paymentAttempts: 0, createdAt: NOW, updatedAt: NOW, ...reservation },
   };
 }
 const held = (by: number, expiresIn = 60_000) => aggregate({ status: 'HOLD', heldBy: by, holdExpiresAt: later(expiresIn) });
@@ -129,4 +129,10 @@ test('Block takes an available schedule out of sale; Unblock puts it back', (t) 
 test('Get shows a lapsed hold as AVAILABLE', (t) => {
   const d = decide(held(7, -1), { type: 'Get' }, env);
   t.true(d.kind === 'reply' && d.reply.ok && d.reply.schedule.status === 'AVAILABLE' && d.reply.schedule.holdExpiresAt === undefined);
+});
+
+test('CreateReservation by someone whose hold this process saw lapse answers HOLD_EXPIRED', (t) => {
+  const agg = { ...aggregate(), lapsedHoldOf: 7 };
+  t.deepEqual(decide(agg, { type: 'CreateReservation', userId: 7, participants: 3 }, env), { kind: 'reply', reply: { ok: false, code: 'HOLD_EXPIRED' } });
+  t.deepEqual(decide(agg, { type: 'CreateReservation', userId: 8, participants: 3 }, env), { kind: 'reply', reply: { ok: false, code: 'HOLD_REQUIRED' } });
 });

@@ -12,10 +12,19 @@
  */
 import type { Db } from '../../db/knex.js';
 import { ACTIVE_STATUSES, loadScheduleAggregate, type ScheduleAggregate } from '../../db/repositories/schedule-aggregate.js';
-import { commitTransition, type Committed, type Transition } from '../../db/repositories/schedule-transitions.js';
+import { commitTransition, commitTransitionWith, type Transition } from '../../db/repositories/schedule-transitions.js';
 import { decide, type DecideEnv } from './decide.js';
+import type { BookingEventType, Effect, Written } from './decision.js';
 import type { AnyReply, Envelope, ScheduleCommand } from './protocol.js';
 import type { ScheduleState } from './state.js';
+
+export interface BookingEvent {
+  scheduleId: number;
+  userId: number | null;
+  reservationId: number | null;
+  type: BookingEventType;
+  at: Date;
+}
 
 export interface ScheduleActorDeps {
   db: Db;
@@ -25,15 +34,20 @@ export interface ScheduleActorDeps {
   newOrderId: (scheduleId: number) => string;
   /** Called with every answer, for metrics. */
   onReply?: (command: ScheduleCommand, reply: AnyReply) => void;
+  /** Called after each committed transition with the facts it established. */
+  onEvents?: (events: BookingEvent[]) => void;
+  /** Called whenever the next moment something on this schedule lapses changes (null: nothing will). */
+  onDeadline?: (scheduleId: number, at: Date | null) => void;
 }
 
 const MAX_CAS_ATTEMPTS = 5;
 
 export function scheduleActor(deps: ScheduleActorDeps) {
-  const read = async (scheduleId: number): Promise<ScheduleState> => ({
-    aggregate: await loadScheduleAggregate(deps.db, scheduleId),
-    confirmedAt: Date.now(),
-  });
+  const read = async (scheduleId: number): Promise<ScheduleState> => {
+    const aggregate = await loadScheduleAggregate(deps.db, scheduleId);
+    deps.onDeadline?.(scheduleId, aggregate ? nextDeadline(aggregate) : null);
+    return { aggregate, confirmedAt: Date.now() };
+  };
 
   return async (state: ScheduleState, envelope: Envelope): Promise<ScheduleState> => {
     const { scheduleId, command } = envelope;
@@ -61,8 +75,8 @@ export function scheduleActor(deps: ScheduleActorDeps) {
 
       const agg = current.aggregate!;
       const transition: Transition = { scheduleId, version: agg.schedule.version, schedule: decision.schedule, reservation: decision.reservation };
-      const committed = await commitTransition(deps.db, transition);
-      if (!committed) {
+      const written = await write(deps.db, transition, decision.effect);
+      if (!written) {
         current = await read(scheduleId);
         fresh = true;
         if (attempt >= MAX_CAS_ATTEMPTS) {
@@ -71,14 +85,44 @@ export function scheduleActor(deps: ScheduleActorDeps) {
         }
         continue;
       }
-      answer(decision.reply(committed));
-      return { aggregate: merge(agg, transition, committed), confirmedAt: Date.now() };
+      const next = merge(agg, transition, written);
+      if (command.type === 'Expire' && agg.schedule.status === 'HOLD' && !agg.reservation && agg.schedule.heldBy !== null) next.lapsedHoldOf = agg.schedule.heldBy;
+      answer(decision.reply(written));
+      if (decision.events?.length) deps.onEvents?.(decision.events.map((type) => eventOf(type, command, agg, written, now)));
+      deps.onDeadline?.(scheduleId, nextDeadline(next));
+      return { aggregate: next, confirmedAt: Date.now() };
     }
   };
 }
 
-function merge(agg: ScheduleAggregate, transition: Transition, committed: Committed): ScheduleAggregate {
-  if (!transition.reservation) return { ...agg, schedule: committed.schedule };
-  const r = committed.reservation;
-  return { ...agg, schedule: committed.schedule, reservation: r && ACTIVE_STATUSES.includes(r.status) ? r : null };
+async function write(db: Db, transition: Transition, effect: Effect | undefined): Promise<Written | null> {
+  if (!effect) {
+    const committed = await commitTransition(db, transition);
+    return committed && { ...committed, refund: null };
+  }
+  return commitTransitionWith(
+    db,
+    transition,
+    effect.kind === 'insertPayment' ? { insertPayment: effect.payment } : { requestRefund: { reservationId: effect.reservationId, reason: effect.reason } },
+  );
+}
+
+function merge(agg: ScheduleAggregate, transition: Transition, written: Written): ScheduleAggregate {
+  const { lapsedHoldOf: _, ...rest } = agg;
+  if (!transition.reservation) return { ...rest, schedule: written.schedule };
+  const r = written.reservation;
+  return { ...rest, schedule: written.schedule, reservation: r && ACTIVE_STATUSES.includes(r.status) ? r : null };
+}
+
+/** When the hold or the unpaid reservation on this schedule lapses, if either can. */
+export function nextDeadline(agg: ScheduleAggregate): Date | null {
+  const r = agg.reservation;
+  if (r) return r.status === 'PENDING' ? r.expiresAt : null;
+  return agg.schedule.status === 'HOLD' ? agg.schedule.holdExpiresAt : null;
+}
+
+function eventOf(type: BookingEventType, command: ScheduleCommand, before: ScheduleAggregate, written: Written, at: Date): BookingEvent {
+  const reservation = written.reservation ?? before.reservation;
+  const userId = 'userId' in command ? command.userId : (reservation?.userId ?? before.schedule.heldBy);
+  return { scheduleId: before.schedule.id, userId, reservationId: type === 'HELD' || (type === 'RELEASED' && !reservation) ? null : (reservation?.id ?? null), type, at };
 }

@@ -1,7 +1,8 @@
 import type { ScheduleAggregate } from '../../db/repositories/schedule-aggregate.js';
-import type { Committed, ReservationChange, SchedulePatch } from '../../db/repositories/schedule-transitions.js';
+import { beginPayment, cancel, settlePayment } from './decide-payment.js';
+import { FREE, reply, type Decision } from './decision.js';
 import type { Replies, ScheduleCommand } from './protocol.js';
-import { holdLapsed, toScheduleView } from './state.js';
+import { holdLapsed, summarize, toScheduleView } from './state.js';
 
 export interface DecideEnv {
   now: Date;
@@ -10,16 +11,9 @@ export interface DecideEnv {
   newOrderId: () => string;
 }
 
-/** Either an answer straight from memory, or a write whose committed result makes the answer. */
-export type Decision<R> =
-  | { kind: 'reply'; reply: R }
-  | { kind: 'write'; schedule: SchedulePatch; reservation?: ReservationChange; reply: (committed: Committed) => R };
-
 type DecisionFor<C extends ScheduleCommand> = Decision<Replies[C['type']]>;
 
-const reply = <R>(r: R): Decision<R> => ({ kind: 'reply', reply: r });
 const NOT_FOUND = { ok: false, code: 'SCHEDULE_NOT_FOUND' } as const;
-const FREE: SchedulePatch = { status: 'AVAILABLE', heldBy: null, holdExpiresAt: null };
 
 /** The schedule's rules, with no I/O: given what is known and the time, what to answer or write. */
 export function decide<C extends ScheduleCommand>(agg: ScheduleAggregate | null, command: C, env: DecideEnv): DecisionFor<C> {
@@ -43,6 +37,12 @@ function decideExisting(agg: ScheduleAggregate, command: ScheduleCommand, env: D
       return unblock(agg, env.now);
     case 'Get':
       return reply({ ok: true, schedule: toScheduleView(agg, env.now) });
+    case 'BeginPayment':
+      return beginPayment(agg, command, env.now);
+    case 'SettlePayment':
+      return settlePayment(agg, command, env.now);
+    case 'Cancel':
+      return cancel(agg, command, env.now);
   }
 }
 
@@ -57,6 +57,7 @@ function hold(agg: ScheduleAggregate, userId: number, env: DecideEnv): Decision<
   return {
     kind: 'write',
     schedule: { status: 'HOLD', heldBy: userId, holdExpiresAt: new Date(env.now.getTime() + env.holdTtlMs) },
+    events: ['HELD'],
     reply: (c) => ({ ok: true, hold: { scheduleId: c.schedule.id, status: 'HOLD', holdExpiresAt: c.schedule.holdExpiresAt! } }),
   };
 }
@@ -65,13 +66,14 @@ function release(agg: ScheduleAggregate, userId: number): Decision<Replies['Rele
   const s = agg.schedule;
   if (s.status !== 'HOLD' || s.heldBy !== userId) return reply({ ok: false, code: 'NOT_HOLDER' });
   const r = agg.reservation;
-  if (!r) return { kind: 'write', schedule: FREE, reply: () => ({ ok: true }) };
+  if (!r) return { kind: 'write', schedule: FREE, events: ['RELEASED'], reply: () => ({ ok: true }) };
   if (r.status !== 'PENDING') return reply({ ok: false, code: 'PAYMENT_IN_PROGRESS' });
   // Letting go of the slot also gives up the unpaid reservation made on it.
   return {
     kind: 'write',
     schedule: FREE,
     reservation: { kind: 'update', id: r.id, from: 'PENDING', patch: { status: 'CANCELED', cancelReason: 'hold released' } },
+    events: ['RELEASED', 'CANCELED'],
     reply: () => ({ ok: true }),
   };
 }
@@ -79,9 +81,10 @@ function release(agg: ScheduleAggregate, userId: number): Decision<Replies['Rele
 function createReservation(agg: ScheduleAggregate, userId: number, participants: number, env: DecideEnv): Decision<Replies['CreateReservation']> {
   const { schedule: s, reservation: r, terms } = agg;
   if (r && r.userId === userId && r.status === 'PENDING') {
-    return reply({ ok: true, created: false, reservation: { ...r } });
+    return reply({ ok: true, created: false, reservation: summarize(r) });
   }
   if (r) return reply({ ok: false, code: r.userId === userId ? 'RESERVATION_EXISTS' : 'HOLD_REQUIRED' });
+  if (s.status === 'AVAILABLE' && agg.lapsedHoldOf === userId) return reply({ ok: false, code: 'HOLD_EXPIRED' });
   if (s.status !== 'HOLD' || s.heldBy !== userId) return reply({ ok: false, code: 'HOLD_REQUIRED' });
   if (s.holdExpiresAt && s.holdExpiresAt <= env.now) return reply({ ok: false, code: 'HOLD_EXPIRED' });
   if (s.startsAt <= env.now) return reply({ ok: false, code: 'SCHEDULE_IN_PAST' });
@@ -92,7 +95,8 @@ function createReservation(agg: ScheduleAggregate, userId: number, participants:
     // The hold now lasts as long as the reservation it carries.
     schedule: { holdExpiresAt: expiresAt },
     reservation: { kind: 'insert', values: { userId, orderId: env.newOrderId(), amount: terms.price, participants, expiresAt } },
-    reply: (c) => ({ ok: true, created: true, reservation: { ...c.reservation! } }),
+    events: ['RESERVED'],
+    reply: (c) => ({ ok: true, created: true, reservation: summarize(c.reservation!) }),
   };
 }
 
@@ -103,10 +107,11 @@ function expire(agg: ScheduleAggregate, now: Date): Decision<Replies['Expire']> 
       kind: 'write',
       schedule: FREE,
       reservation: { kind: 'update', id: r.id, from: 'PENDING', patch: { status: 'EXPIRED' } },
+      events: ['EXPIRED'],
       reply: () => ({ ok: true, expired: 'RESERVATION' }),
     };
   }
-  if (holdLapsed(agg, now)) return { kind: 'write', schedule: FREE, reply: () => ({ ok: true, expired: 'HOLD' }) };
+  if (holdLapsed(agg, now)) return { kind: 'write', schedule: FREE, events: ['EXPIRED'], reply: () => ({ ok: true, expired: 'HOLD' }) };
   return reply({ ok: true, expired: null });
 }
 

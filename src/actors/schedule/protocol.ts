@@ -1,4 +1,5 @@
 import type { ReservationStatus, ScheduleStatus } from '../../db/models/index.js';
+import type { NewPayment, PaymentRow } from '../../db/repositories/payments.js';
 
 /** What the outside world sends a schedule actor. Each command names the reply it gets. */
 export type ScheduleCommand =
@@ -8,7 +9,15 @@ export type ScheduleCommand =
   | { type: 'Expire' }
   | { type: 'Block' }
   | { type: 'Unblock' }
-  | { type: 'Get' };
+  | { type: 'Get' }
+  | { type: 'BeginPayment'; userId: number; reservationId: number; orderId: string; amount: number }
+  | { type: 'SettlePayment'; reservationId: number; outcome: PaymentOutcome }
+  | { type: 'Cancel'; userId: number; reservationId: number; reason: string; deadlineMinutes: number };
+
+/** What the gateway said about an attempt, as it comes back to the actor. */
+export type PaymentOutcome =
+  | { kind: 'approved'; payment: Omit<NewPayment, 'reservationId'> }
+  | { kind: 'declined' };
 
 export type CommandType = ScheduleCommand['type'];
 
@@ -36,6 +45,7 @@ export interface ReservationSummary {
   amount: number;
   participants: number;
   expiresAt: Date;
+  paymentAttempts: number;
 }
 
 /** Faults rather than rejections: the command may or may not have been applied. */
@@ -53,6 +63,12 @@ export interface Replies {
   Block: { ok: true; schedule: ScheduleView } | Rejection<'SCHEDULE_NOT_AVAILABLE'>;
   Unblock: { ok: true; schedule: ScheduleView } | Rejection<'SCHEDULE_NOT_BLOCKED'>;
   Get: { ok: true; schedule: ScheduleView } | Rejection<never>;
+  BeginPayment: { ok: true; reservation: ReservationSummary } | Rejection<'RESERVATION_NOT_FOUND' | 'RESERVATION_NOT_PAYABLE' | 'AMOUNT_MISMATCH' | 'ORDER_MISMATCH'>;
+  SettlePayment:
+    | { ok: true; reservation: ReservationSummary }
+    /** An approval for a reservation that is gone: the caller must refund it. */
+    | Rejection<'RESERVATION_NOT_PAYABLE'>;
+  Cancel: { ok: true; reservation: ReservationSummary; refund: PaymentRow | null } | Rejection<'RESERVATION_NOT_FOUND' | 'NOT_CANCELABLE'>;
 }
 
 export type ReplyTo<C extends ScheduleCommand> = Replies[C['type']] | Failure;

@@ -25,7 +25,12 @@ interface Entry {
   ref: Ref<Envelope>;
   inFlight: number;
   lastUsed: number;
+  /** Sends Expire to this actor when its hold or unpaid reservation lapses. */
+  deadline?: NodeJS.Timeout;
 }
+
+/** A lapse is acted on this long after the deadline, so the actor's own clock check sees it passed. */
+const DEADLINE_SLACK_MS = 25;
 
 export interface RegistryStats {
   live: number;
@@ -42,7 +47,13 @@ export class ScheduleRegistry {
   private passivated = 0;
 
   constructor(system: ActorSystemRef, deps: ScheduleActorDeps, private readonly options: RegistryOptions) {
-    this.handle = scheduleActor(deps);
+    this.handle = scheduleActor({
+      ...deps,
+      onDeadline: (scheduleId, at) => {
+        this.armDeadline(scheduleId, at);
+        deps.onDeadline?.(scheduleId, at);
+      },
+    });
     this.routers = Array.from({ length: options.shards }, (_, i) => spawnStateless(system, () => undefined, `schedule-shard-${i}`));
     this.sweeper = setInterval(() => this.passivateIdle(), Math.max(50, Math.floor(options.idleMs / 2)));
     this.sweeper.unref();
@@ -81,7 +92,10 @@ export class ScheduleRegistry {
 
   stop(): void {
     clearInterval(this.sweeper);
-    for (const entry of this.entries.values()) stop(entry.ref);
+    for (const entry of this.entries.values()) {
+      clearTimeout(entry.deadline);
+      stop(entry.ref);
+    }
     this.entries.clear();
     for (const router of this.routers) stop(router);
   }
@@ -100,6 +114,17 @@ export class ScheduleRegistry {
     return entry;
   }
 
+  private armDeadline(scheduleId: number, at: Date | null): void {
+    const entry = this.entries.get(scheduleId);
+    if (!entry) return;
+    clearTimeout(entry.deadline);
+    entry.deadline = undefined;
+    if (!at) return;
+    const delay = Math.min(2_147_000_000, Math.max(0, at.getTime() - Date.now()) + DEADLINE_SLACK_MS);
+    entry.deadline = setTimeout(() => void this.ask(scheduleId, { type: 'Expire' }), delay);
+    entry.deadline.unref();
+  }
+
   /** The message that crashed the actor gets an answer, and the actor starts over from the database. */
   private crashed(scheduleId: number, msg: Envelope | undefined, err: unknown, ctx: SupervisionContext<Envelope, Ref<unknown>>): symbol {
     this.options.onCrash?.(scheduleId, err);
@@ -112,6 +137,8 @@ export class ScheduleRegistry {
     const cutoff = Date.now() - this.options.idleMs;
     for (const [id, entry] of this.entries) {
       if (entry.inFlight === 0 && entry.lastUsed <= cutoff) {
+        // A passivated actor's deadlines are the clock's tick's to catch.
+        clearTimeout(entry.deadline);
         this.entries.delete(id);
         stop(entry.ref);
         this.passivated += 1;

@@ -1,4 +1,4 @@
-import type { ScheduleAggregate } from '../../db/repositories/schedule-aggregate.js';
+import type { ReservationRow, ScheduleAggregate } from '../../db/repositories/schedule-aggregate.js';
 import type { ReservationSummary, ScheduleView } from './protocol.js';
 
 /**
@@ -26,8 +26,14 @@ export function toScheduleView(agg: ScheduleAggregate, now: Date): ScheduleView 
   return view;
 }
 
-export function toReservationSummary(agg: ScheduleAggregate): ReservationSummary | null {
-  const r = agg.reservation;
-  if (!r) return null;
-  return { id: r.id, scheduleId: r.scheduleId, userId: r.userId, status: r.status, orderId: r.orderId, amount: r.amount, participants: r.participants, expiresAt: r.expiresAt };
-}
+export const summarize = (r: ReservationRow): ReservationSummary => ({
+  id: r.id,
+  scheduleId: r.scheduleId,
+  userId: r.userId,
+  status: r.status,
+  orderId: r.orderId,
+  amount: r.amount,
+  participants: r.participants,
+  expiresAt: r.expiresAt,
+  paymentAttempts: r.paymentAttempts,
+});

@@ -27,6 +27,7 @@ export interface ReservationRow {
   amount: number;
   participants: number;
   expiresAt: Date;
+  paymentAttempts: number;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -41,6 +42,8 @@ export interface ScheduleAggregate {
   schedule: ScheduleRow;
   terms: ThemeTerms;
   reservation: ReservationRow | null;
+  /** Memory only: whose hold this process saw lapse last, so they hear HOLD_EXPIRED rather than HOLD_REQUIRED. */
+  lapsedHoldOf?: number;
 }
 
 export const ACTIVE_STATUSES: readonly ReservationStatus[] = ['PENDING', 'PAYMENT_IN_PROGRESS', 'CONFIRMED'];
@@ -71,6 +74,7 @@ export function toReservation(r: Raw): ReservationRow {
     amount: r.amount as number,
     participants: r.participants as number,
     expiresAt: r.expires_at as Date,
+    paymentAttempts: (r.payment_attempts as number | undefined) ?? 0,
     createdAt: r.created_at as Date,
     updatedAt: r.updated_at as Date,
   };

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { Db } from '../knex.js';
 import type { ReservationStatus, ScheduleStatus } from '../models/index.js';
+import { insertPayment, requestRefund, type NewPayment, type PaymentRow } from './payments.js';
 import { reviveTimes, toReservation, toSchedule, type ReservationRow, type ScheduleRow } from './schedule-aggregate.js';
 
 export interface SchedulePatch {
@@ -21,6 +22,8 @@ export interface ReservationPatch {
   status: ReservationStatus;
   expiresAt?: Date;
   cancelReason?: string;
+  /** Adds one to payment_attempts: the attempt that ends with this change. */
+  countAttempt?: boolean;
 }
 
 export type ReservationChange =
@@ -99,6 +102,7 @@ function reservationStatement(change: ReservationChange, scheduleId: number, bin
     sets.push('expires_at = ?');
     bindings.push(change.patch.expiresAt);
   }
+  if (change.patch.countAttempt) sets.push('payment_attempts = payment_attempts + 1');
   if (change.patch.status === 'CANCELED') {
     sets.push('canceled_at = now()', 'cancel_reason = ?');
     bindings.push(change.patch.cancelReason ?? null);
@@ -106,4 +110,20 @@ function reservationStatement(change: ReservationChange, scheduleId: number, bin
   bindings.push(change.id, scheduleId, change.from);
   return `UPDATE reservations SET ${sets.join(', ')}
            WHERE id = ? AND schedule_id = ? AND status = ? AND EXISTS (SELECT 1 FROM s) RETURNING *`;
+}
+
+export interface TransitionEffects {
+  insertPayment?: NewPayment;
+  requestRefund?: { reservationId: number; reason: string };
+}
+
+/** A transition plus the writes that must stand or fall with it, in one short transaction. */
+export async function commitTransitionWith(db: Db, t: Transition, effects: TransitionEffects): Promise<(Committed & { refund: PaymentRow | null }) | null> {
+  return db.transaction(async (trx) => {
+    const committed = await commitTransition(trx, t);
+    if (!committed) return null;
+    if (effects.insertPayment) await insertPayment(trx, effects.insertPayment);
+    const refund = effects.requestRefund ? await requestRefund(trx, effects.requestRefund.reservationId, effects.requestRefund.reason) : null;
+    return { ...committed, refund };
+  });
 }

@@ -1,0 +1,93 @@
+import type { ScheduleAggregate } from '../../db/repositories/schedule-aggregate.js';
+import { FREE, reply, type Decision, type Written } from './decision.js';
+import type { Replies, ScheduleCommand } from './protocol.js';
+import { summarize } from './state.js';
+
+type Command<T extends ScheduleCommand['type']> = Extract<ScheduleCommand, { type: T }>;
+
+const NOT_FOUND = { ok: false, code: 'RESERVATION_NOT_FOUND' } as const;
+
+/**
+ * BeginPayment: the caller tried to pay. A PENDING reservation of theirs, for the right order and
+ * amount and before its deadline, moves to PAYMENT_IN_PROGRESS, which expiry never touches.
+ */
+export function beginPayment(agg: ScheduleAggregate, c: Command<'BeginPayment'>, now: Date): Decision<Replies['BeginPayment']> {
+  const r = agg.reservation;
+  if (!r || r.id !== c.reservationId) return reply({ ok: false, code: 'RESERVATION_NOT_PAYABLE' });
+  if (r.userId !== c.userId) return reply(NOT_FOUND);
+  if (r.orderId !== c.orderId) return reply({ ok: false, code: 'ORDER_MISMATCH' });
+  if (r.amount !== c.amount) return reply({ ok: false, code: 'AMOUNT_MISMATCH' });
+  if (r.status !== 'PENDING' || r.expiresAt <= now) return reply({ ok: false, code: 'RESERVATION_NOT_PAYABLE' });
+  return {
+    kind: 'write',
+    schedule: {},
+    reservation: { kind: 'update', id: r.id, from: 'PENDING', patch: { status: 'PAYMENT_IN_PROGRESS' } },
+    events: ['PAYMENT_STARTED'],
+    reply: (w) => ({ ok: true, reservation: summarize(w.reservation!) }),
+  };
+}
+
+/**
+ * SettlePayment: the gateway's answer. Approved: the reservation is CONFIRMED and the schedule
+ * RESERVED, with the payment saved in the same transaction (a second approval of the same
+ * payment changes nothing). Declined: back to PENDING, or EXPIRED if the deadline passed meanwhile.
+ */
+export function settlePayment(agg: ScheduleAggregate, c: Command<'SettlePayment'>, now: Date): Decision<Replies['SettlePayment']> {
+  const r = agg.reservation;
+  if (!r || r.id !== c.reservationId) return reply({ ok: false, code: 'RESERVATION_NOT_PAYABLE' });
+  if (c.outcome.kind === 'approved') {
+    if (r.status === 'CONFIRMED') return reply({ ok: true, reservation: summarize(r) });
+    // PENDING too: a reconciler may have given up on an approval that arrived late; the customer paid.
+    return {
+      kind: 'write',
+      schedule: { status: 'RESERVED', heldBy: null, holdExpiresAt: null },
+      reservation: { kind: 'update', id: r.id, from: r.status, patch: { status: 'CONFIRMED', countAttempt: r.status === 'PAYMENT_IN_PROGRESS' } },
+      effect: { kind: 'insertPayment', payment: { ...c.outcome.payment, reservationId: r.id } },
+      events: ['PAYMENT_APPROVED'],
+      reply: (w) => ({ ok: true, reservation: summarize(w.reservation!) }),
+    };
+  }
+  if (r.status !== 'PAYMENT_IN_PROGRESS') return reply({ ok: true, reservation: summarize(r) });
+  if (r.expiresAt <= now) {
+    return {
+      kind: 'write',
+      schedule: FREE,
+      reservation: { kind: 'update', id: r.id, from: 'PAYMENT_IN_PROGRESS', patch: { status: 'EXPIRED', countAttempt: true } },
+      events: ['PAYMENT_DECLINED', 'EXPIRED'],
+      reply: (w) => ({ ok: true, reservation: summarize(w.reservation!) }),
+    };
+  }
+  return {
+    kind: 'write',
+    schedule: {},
+    reservation: { kind: 'update', id: r.id, from: 'PAYMENT_IN_PROGRESS', patch: { status: 'PENDING', countAttempt: true } },
+    events: ['PAYMENT_DECLINED'],
+    reply: (w) => ({ ok: true, reservation: summarize(w.reservation!) }),
+  };
+}
+
+/**
+ * Cancel: an unpaid reservation is simply given up; a confirmed one, until `deadlineMinutes`
+ * before the start, is canceled and its payment marked as owed a refund in the same transaction.
+ */
+export function cancel(agg: ScheduleAggregate, c: Command<'Cancel'>, now: Date): Decision<Replies['Cancel']> {
+  const r = agg.reservation;
+  if (!r || r.id !== c.reservationId) return reply({ ok: false, code: 'NOT_CANCELABLE' });
+  if (r.userId !== c.userId) return reply(NOT_FOUND);
+  const base = {
+    kind: 'write' as const,
+    schedule: FREE,
+    events: ['CANCELED' as const],
+    reply: (w: Written): Replies['Cancel'] => ({ ok: true, reservation: summarize(w.reservation!), refund: w.refund }),
+  };
+  if (r.status === 'PENDING') {
+    return { ...base, reservation: { kind: 'update', id: r.id, from: 'PENDING', patch: { status: 'CANCELED', cancelReason: c.reason } } };
+  }
+  const lastChance = agg.schedule.startsAt.getTime() - c.deadlineMinutes * 60_000;
+  if (r.status !== 'CONFIRMED' || now.getTime() > lastChance) return reply({ ok: false, code: 'NOT_CANCELABLE' });
+  return {
+    ...base,
+    reservation: { kind: 'update', id: r.id, from: 'CONFIRMED', patch: { status: 'CANCELED', cancelReason: c.reason } },
+    effect: { kind: 'requestRefund', reservationId: r.id, reason: c.reason },
+  };
+}
