@@ -6,6 +6,7 @@ import { authRoutes } from './routes/auth.js';
 import { bookingRoutes } from './routes/booking.js';
 import { catalogueRoutes } from './routes/catalogue.js';
 import { opsRoutes } from './routes/ops.js';
+import { paymentRoutes } from './routes/payments.js';
 import type { AppDeps } from './deps.js';
 
 /** The Koa app, not listening: `main.ts` listens, tests use `app.callback()` or port 0. */
@@ -13,7 +14,7 @@ export function createApp(deps: AppDeps): Koa {
   const app = new Koa({ proxy: false });
   app.silent = true;
   app.use(errorMiddleware(deps.log));
-  const routers: Router[] = [opsRoutes(deps), authRoutes(deps), catalogueRoutes(deps), bookingRoutes(deps), adminRoutes(deps)];
+  const routers: Router[] = [opsRoutes(deps), authRoutes(deps), catalogueRoutes(deps), bookingRoutes(deps), paymentRoutes(deps), adminRoutes(deps)];
   for (const router of routers) {
     app.use(router.routes());
     app.use(router.allowedMethods());

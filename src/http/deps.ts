@@ -2,12 +2,14 @@ import type { Actors } from '../actors/system.js';
 import type { Config } from '../config.js';
 import type { Db } from '../db/knex.js';
 import type { Logger } from '../logger.js';
+import type { Payments } from '../payments/index.js';
 
 /** Everything the HTTP layer needs, handed in so tests can build an app without a port. */
 export interface AppDeps {
   config: Config;
   db: Db;
   actors: Actors;
+  payments: Payments;
   log: Logger;
   jwtSecret: string;
 }

@@ -76,3 +76,17 @@ export const adminReservationsQuery = z
   .strict();
 
 export const loginHistoryQuery = z.object({ userId: id.optional(), limit: z.coerce.number().int().min(1).max(1000).default(100) }).strict();
+
+export const orderBody = z
+  .object({
+    reservationId: id,
+    paymentKey: z.string().min(1).max(200),
+    orderId: z.string().regex(/^[A-Za-z0-9_-]{6,64}$/, 'must be 6-64 characters of A-Z a-z 0-9 _ -'),
+    amount: z.number().int().min(1).max(1_000_000_000),
+  })
+  .strict();
+
+export const cancelBody = z
+  .object({ reason: z.string().trim().min(1).max(200).default('canceled by customer') })
+  .strict()
+  .default({});

@@ -1,32 +1,74 @@
 import type { Db } from '../db/knex.js';
-import { findUserByEmail, findUserById, insertUser, type User } from '../db/repositories/users.js';
+import { isDatabaseUnavailable } from '../db/errors.js';
+import { findUserByEmail, findUserById, insertUser, type User, type UserWithHash } from '../db/repositories/users.js';
 import type { LoginRecord } from '../db/repositories/login-history.js';
+import { AppError } from '../http/errors.js';
 import { DUMMY_HASH_PROMISE, hashPassword, verifyPassword } from './password.js';
+import { userCacheFor, type UserCache } from './user-cache.js';
 
 export interface AuthDeps {
   db: Db;
   recordLogin: (record: LoginRecord) => void;
+  /** Recent logins, to serve while the database is down; by default one cache per pool. */
+  users?: UserCache;
 }
 
 export type SignupResult = { ok: true; user: User } | { ok: false; code: 'EMAIL_TAKEN' };
 export type LoginResult = { ok: true; user: User } | { ok: false; code: 'INVALID_CREDENTIALS' };
 
+const databaseUnavailable = () => new AppError(503, 'DATABASE_UNAVAILABLE', 'the database is unavailable; try again shortly');
+
+/** Runs a database call; an unreachable database becomes 503 DATABASE_UNAVAILABLE instead of a 500. */
+async function orUnavailable<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (err) {
+    throw isDatabaseUnavailable(err) ? databaseUnavailable() : err;
+  }
+}
+
 export async function signup(deps: AuthDeps, input: { email: string; password: string; name: string }): Promise<SignupResult> {
-  if (await findUserByEmail(deps.db, input.email)) return { ok: false, code: 'EMAIL_TAKEN' };
-  const user = await insertUser(deps.db, { email: input.email, passwordHash: await hashPassword(input.password), name: input.name, role: 'USER' });
+  if (await orUnavailable(findUserByEmail(deps.db, input.email))) return { ok: false, code: 'EMAIL_TAKEN' };
+  const passwordHash = await hashPassword(input.password);
+  const user = await orUnavailable(insertUser(deps.db, { email: input.email, passwordHash, name: input.name, role: 'USER' }));
   return user ? { ok: true, user } : { ok: false, code: 'EMAIL_TAKEN' };
 }
 
-/** Checks the password; every attempt, good or bad, is recorded without waiting for the write. */
+/**
+ * Checks the password; every attempt, good or bad, is recorded without waiting for the write.
+ * While the database is unreachable, users who logged in recently are checked against the cache;
+ * anyone else gets 503 DATABASE_UNAVAILABLE (and the attempt is still recorded).
+ */
 export async function login(deps: AuthDeps, input: { email: string; password: string; ip: string | null; userAgent: string | null }): Promise<LoginResult> {
-  const found = await findUserByEmail(deps.db, input.email);
+  const users = deps.users ?? userCacheFor(deps.db);
+  const record = (found: UserWithHash | null, success: boolean) =>
+    deps.recordLogin({ userId: found?.id ?? null, email: input.email.slice(0, 254), success, ip: input.ip, userAgent: input.userAgent?.slice(0, 512) ?? null, at: new Date() });
+
+  let found: UserWithHash | null;
+  let fromDatabase = true;
+  try {
+    found = await findUserByEmail(deps.db, input.email);
+  } catch (err) {
+    if (!isDatabaseUnavailable(err)) throw err;
+    found = users.recall(input.email);
+    fromDatabase = false;
+    if (!found) {
+      record(null, false);
+      throw databaseUnavailable();
+    }
+  }
   // Unknown emails cost a hash too, so response time does not tell which emails exist.
   const valid = await verifyPassword(input.password, found?.passwordHash ?? (await DUMMY_HASH_PROMISE));
   const success = Boolean(found) && valid;
-  deps.recordLogin({ userId: found?.id ?? null, email: input.email.slice(0, 254), success, ip: input.ip, userAgent: input.userAgent?.slice(0, 512) ?? null, at: new Date() });
+  record(found, success);
+  // The cache follows the database: a gone account or a changed password drops the entry.
+  if (fromDatabase) {
+    if (found && success) users.remember(found);
+    else if (!found || users.recall(input.email)?.passwordHash !== found.passwordHash) users.forget(input.email);
+  }
   if (!found || !success) return { ok: false, code: 'INVALID_CREDENTIALS' };
   const { passwordHash: _, ...user } = found;
   return { ok: true, user };
 }
 
-export const me = (deps: AuthDeps, userId: number) => findUserById(deps.db, userId);
+export const me = (deps: AuthDeps, userId: number) => orUnavailable(findUserById(deps.db, userId));

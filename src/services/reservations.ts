@@ -1,5 +1,6 @@
 import type { Db } from '../db/knex.js';
 import type { Role } from '../db/models/index.js';
+import { listPaymentAttempts, listTimeline, type BookingEvent, type PaymentAttempt } from '../db/repositories/history.js';
 import { findReservationView, listUserReservations, type ReservationView } from '../db/repositories/reservations.js';
 
 export const mine = (db: Db, userId: number): Promise<ReservationView[]> => listUserReservations(db, userId);
@@ -10,3 +11,9 @@ export async function visibleReservation(db: Db, id: number, caller: { userId: n
   if (!reservation || (reservation.userId !== caller.userId && caller.role !== 'ADMIN')) return null;
   return reservation;
 }
+
+export const paymentAttempts = (db: Db, reservationId: number): Promise<PaymentAttempt[]> => listPaymentAttempts(db, reservationId);
+
+/** The reservation's timeline (holds, payment steps, expiry, cancel), oldest first. */
+export const timeline = (db: Db, reservation: ReservationView): Promise<BookingEvent[]> =>
+  listTimeline(db, { id: reservation.id, scheduleId: reservation.scheduleId, userId: reservation.userId, createdAt: reservation.createdAt });

@@ -6,24 +6,50 @@ import type { Db } from '../../src/db/knex.js';
 import { createApp } from '../../src/http/app.js';
 import { signToken } from '../../src/http/auth/jwt.js';
 import { createLogger } from '../../src/logger.js';
+import { createTossClient, startPayments, type PaymentGateway, type Payments } from '../../src/payments/index.js';
+import { createInProcessQueues } from '../../src/queue/index.js';
+import type { JobQueue } from '../../src/queue/types.js';
 
 export const TEST_JWT_SECRET = 'test-secret-test-secret-test-secret-0123';
+
+export interface TestServiceOptions {
+  /** The card gateway's base URL (an in-process Toss mock); without it payments are not configured. */
+  tossUrl?: string;
+  tossSecretKey?: string;
+  /** Headers added to every gateway call (e.g. TossPayments-Test-Code). */
+  tossHeaders?: (path: string) => Record<string, string>;
+  gateway?: PaymentGateway;
+  queues?: JobQueue;
+}
+
+/** Stands in for a gateway in tests that never pay: any call is a fault of the test. */
+const noGateway: PaymentGateway = {
+  confirm: async () => ({ kind: 'unknown', reason: 'no gateway in this test' }),
+  cancel: async () => ({ kind: 'unknown', reason: 'no gateway in this test' }),
+  findByOrderId: async () => ({ kind: 'unknown', reason: 'no gateway in this test' }),
+};
 
 export interface TestService {
   url: string;
   config: Config;
   actors: Actors;
+  payments: Payments;
+  queues: JobQueue;
   tokenFor(userId: number, role?: 'USER' | 'ADMIN'): string;
   request(method: string, path: string, init?: { token?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> }): Promise<{ status: number; body: any; headers: Headers }>;
   close(): Promise<void>;
 }
 
 /** One instance of the service (actor system + Koa on port 0) over an existing database. */
-export async function startTestService(db: Db, env: Record<string, string> = {}): Promise<TestService> {
+export async function startTestService(db: Db, env: Record<string, string> = {}, options: TestServiceOptions = {}): Promise<TestService> {
   const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', JWT_SECRET: TEST_JWT_SECRET, ...env });
   const log = createLogger(config.logLevel);
-  const actors = startActors(config, db, log);
-  const app = createApp({ config, db, actors, log, jwtSecret: TEST_JWT_SECRET });
+  const queues = options.queues ?? createInProcessQueues(log);
+  const actors = startActors(config, db, log, queues);
+  const gateway =
+    options.gateway ?? (options.tossUrl ? createTossClient({ baseUrl: options.tossUrl, secretKey: options.tossSecretKey ?? 'test_sk_mock', timeoutMs: config.paymentTimeoutMs, headers: options.tossHeaders }) : noGateway);
+  const payments = startPayments({ db, schedules: actors.schedules, gateway, queues, config, log, recordAttempt: (a) => actors.history.recordPaymentAttempt(a) });
+  const app = createApp({ config, db, actors, payments, log, jwtSecret: TEST_JWT_SECRET });
   const server: Server = app.listen(0, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -31,6 +57,8 @@ export async function startTestService(db: Db, env: Record<string, string> = {})
     url,
     config,
     actors,
+    payments,
+    queues,
     tokenFor: (userId, role = 'USER') => signToken({ sub: userId, role }, TEST_JWT_SECRET, 3600),
     async request(method, path, init = {}) {
       const headers: Record<string, string> = { ...init.headers };
@@ -46,6 +74,8 @@ export async function startTestService(db: Db, env: Record<string, string> = {})
     },
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      if (!options.queues) await queues.close();
       await actors.stop();
     },
   };

@@ -1,5 +1,5 @@
 import type { ScheduleRegistry } from './registry.js';
-import type { Failure, Replies } from './protocol.js';
+import type { Failure, PaymentOutcome, Replies } from './protocol.js';
 
 type Answer<K extends keyof Replies> = Promise<Replies[K] | Failure>;
 
@@ -26,3 +26,15 @@ export const unblockSchedule = (r: ScheduleRegistry, scheduleId: number): Answer
 
 /** Get: the schedule as the actor knows it, lapsed holds shown as AVAILABLE. */
 export const getSchedule = (r: ScheduleRegistry, scheduleId: number): Answer<'Get'> => r.ask(scheduleId, { type: 'Get' });
+
+/** BeginPayment: the reservation, now PAYMENT_IN_PROGRESS; or RESERVATION_NOT_PAYABLE / AMOUNT_MISMATCH / ORDER_MISMATCH / RESERVATION_NOT_FOUND. */
+export const beginPayment = (r: ScheduleRegistry, i: { scheduleId: number; userId: number; reservationId: number; orderId: string; amount: number }): Answer<'BeginPayment'> =>
+  r.ask(i.scheduleId, { type: 'BeginPayment', userId: i.userId, reservationId: i.reservationId, orderId: i.orderId, amount: i.amount });
+
+/** SettlePayment: the reservation after the gateway's answer; RESERVATION_NOT_PAYABLE when an approval found it gone. */
+export const settlePayment = (r: ScheduleRegistry, i: { scheduleId: number; reservationId: number; outcome: PaymentOutcome }): Answer<'SettlePayment'> =>
+  r.ask(i.scheduleId, { type: 'SettlePayment', reservationId: i.reservationId, outcome: i.outcome });
+
+/** Cancel: the canceled reservation and the payment owed a refund (if any); or NOT_CANCELABLE / RESERVATION_NOT_FOUND. */
+export const cancelReservation = (r: ScheduleRegistry, i: { scheduleId: number; userId: number; reservationId: number; reason: string; deadlineMinutes: number }): Answer<'Cancel'> =>
+  r.ask(i.scheduleId, { type: 'Cancel', userId: i.userId, reservationId: i.reservationId, reason: i.reason, deadlineMinutes: i.deadlineMinutes });

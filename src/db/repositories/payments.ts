@@ -79,3 +79,16 @@ export async function findPaymentByReservation(db: Db, reservationId: number): P
   const row = await db('payments').where({ reservation_id: reservationId }).first();
   return row ? toPayment(row) : null;
 }
+
+/** A payment the gateway approved for a reservation that is gone: recorded, and owed back at once. */
+export async function recordOrphanPayment(db: Db, p: NewPayment, reason: string): Promise<PaymentRow | null> {
+  return db.transaction(async (trx) => {
+    await insertPayment(trx, p);
+    return requestRefund(trx, p.reservationId, reason);
+  });
+}
+
+export async function findPayment(db: Db, id: number): Promise<PaymentRow | null> {
+  const row = await db('payments').where({ id }).first();
+  return row ? toPayment(row) : null;
+}

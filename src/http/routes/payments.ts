@@ -1,0 +1,87 @@
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import { z } from 'zod';
+import type { CancelOutcome, OrderOutcome } from '../../payments/index.js';
+import { hashRequest, once, type Answer } from '../../services/idempotency.js';
+import { paymentAttempts, timeline, visibleReservation } from '../../services/reservations.js';
+import { requireAuth, callerOf } from '../auth/middleware.js';
+import { AppError } from '../errors.js';
+import { expectOk } from '../replies.js';
+import { cancelBody, idParams, orderBody } from '../schemas.js';
+import { parseBody, parseParams } from '../validate.js';
+import type { AppDeps } from '../deps.js';
+
+const idempotencyKey = z.string().min(1).max(300).optional();
+
+function orderAnswer(outcome: OrderOutcome): Answer {
+  switch (outcome.kind) {
+    case 'confirmed':
+      return { status: 200, body: { reservationId: outcome.reservationId, status: 'CONFIRMED', payment: outcome.payment } };
+    case 'declined': {
+      const { httpStatus, kind: _, ...body } = outcome;
+      return { status: httpStatus, body };
+    }
+    case 'in-progress':
+      return { status: 202, body: { reservationId: outcome.reservationId, status: 'PAYMENT_IN_PROGRESS', message: 'the gateway has not answered yet; the outcome will be settled shortly, you will not be charged twice' } };
+    case 'rejected':
+      if (outcome.code === 'RESERVATION_NOT_FOUND') throw new AppError(404, 'RESERVATION_NOT_FOUND', 'no such reservation');
+      if (outcome.code === 'RESERVATION_NOT_PAYABLE') throw new AppError(409, 'RESERVATION_NOT_PAYABLE', 'this reservation cannot be paid: it is expired, canceled, paid, or its payment is in progress', outcome.refund ? { refund: outcome.refund } : {});
+      if (outcome.code === 'AMOUNT_MISMATCH') throw new AppError(400, 'AMOUNT_MISMATCH', 'amount: does not match the reservation');
+      if (outcome.code === 'ORDER_MISMATCH') throw new AppError(400, 'ORDER_MISMATCH', 'orderId: does not match the reservation');
+      return expectOk({ ok: false, code: outcome.code }) as never;
+  }
+}
+
+function cancelAnswer(outcome: CancelOutcome): unknown {
+  if (outcome.kind === 'canceled') return { id: outcome.reservation.id, status: 'CANCELED', refund: outcome.refund };
+  if (outcome.code === 'RESERVATION_NOT_FOUND') throw new AppError(404, 'RESERVATION_NOT_FOUND', 'no such reservation');
+  if (outcome.code === 'NOT_CANCELABLE') throw new AppError(409, 'NOT_CANCELABLE', 'only a pending reservation, or a paid one until the cancel deadline, can be canceled');
+  return expectOk({ ok: false, code: outcome.code });
+}
+
+export function paymentRoutes({ db, payments, jwtSecret }: AppDeps): Router {
+  const router = new Router();
+  const signedIn = requireAuth(jwtSecret);
+
+  router.post('/orders', signedIn, async (ctx: Context) => {
+    const input = await parseBody(ctx, orderBody);
+    const key = idempotencyKey.safeParse(ctx.get('idempotency-key') || undefined);
+    if (!key.success) throw new AppError(400, 'INVALID_REQUEST', 'Idempotency-Key: at most 300 characters');
+    const userId = callerOf(ctx).userId;
+    const run = async () => {
+      try {
+        return orderAnswer(await payments.placeOrder({ userId, ...input }));
+      } catch (err) {
+        if (err instanceof AppError && err.status < 500) return { status: err.status, body: { code: err.code, message: err.message, ...err.extra } };
+        throw err;
+      }
+    };
+    const answer = key.data ? await once(db, { userId, scope: 'orders', key: key.data }, hashRequest(input), run) : { kind: 'answered' as const, answer: await run(), replayed: false };
+    if (answer.kind === 'in-flight') throw new AppError(409, 'IDEMPOTENT_REQUEST_PROCESSING', 'a request with this Idempotency-Key is still being processed');
+    if (answer.kind === 'mismatch') throw new AppError(422, 'IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used for a different request');
+    if (answer.replayed) ctx.set('idempotent-replayed', 'true');
+    ctx.status = answer.answer.status;
+    ctx.body = answer.answer.body;
+  });
+
+  router.post('/reservations/:id/cancel', signedIn, async (ctx) => {
+    const { id } = parseParams(ctx, idParams);
+    const { reason } = await parseBody(ctx, cancelBody);
+    ctx.body = cancelAnswer(await payments.cancel({ userId: callerOf(ctx).userId, reservationId: id, reason }));
+  });
+
+  router.get('/reservations/:id/payment-attempts', signedIn, async (ctx) => {
+    const { id } = parseParams(ctx, idParams);
+    if (!(await visibleReservation(db, id, callerOf(ctx)))) throw new AppError(404, 'RESERVATION_NOT_FOUND', 'no such reservation');
+    ctx.body = await paymentAttempts(db, id);
+  });
+
+  router.get('/reservations/:id/timeline', signedIn, async (ctx) => {
+    const { id } = parseParams(ctx, idParams);
+    const reservation = await visibleReservation(db, id, callerOf(ctx));
+    if (!reservation) throw new AppError(404, 'RESERVATION_NOT_FOUND', 'no such reservation');
+    ctx.body = await timeline(db, reservation);
+  });
+
+  return router;
+}

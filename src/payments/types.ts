@@ -1,0 +1,38 @@
+import type { ScheduleRegistry } from '../actors/schedule/index.js';
+import type { Config } from '../config.js';
+import type { Db } from '../db/knex.js';
+import type { Logger } from '../logger.js';
+import type { JobQueue } from '../queue/types.js';
+import type { PaymentGateway } from './gateway.js';
+
+export interface PaymentAttemptRecord {
+  reservationId: number;
+  orderId: string;
+  paymentKey: string;
+  amount: number;
+  success: boolean;
+  code: string | null;
+  message: string | null;
+  at: Date;
+}
+
+export interface PaymentDeps {
+  db: Db;
+  schedules: ScheduleRegistry;
+  gateway: PaymentGateway;
+  queues: JobQueue;
+  config: Pick<Config, 'maxPaymentAttempts' | 'cancelDeadlineMinutes' | 'reconcileAfterMs' | 'reconcileIntervalMs'>;
+  log: Logger;
+  recordAttempt: (attempt: PaymentAttemptRecord) => void;
+  /** Counts outcomes by gateway code, for metrics. */
+  onOutcome?: (outcome: 'approved' | 'declined' | 'unknown', code: string | null) => void;
+}
+
+export interface PaymentSummary {
+  paymentKey: string;
+  orderId: string;
+  amount: number;
+  method: string | null;
+  status: string;
+  approvedAt: string | null;
+}

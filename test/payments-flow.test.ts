@@ -1,0 +1,174 @@
+import test from 'ava';
+import { startTossMock, type TossMock } from '../src/tossmock/index.js';
+import { bookPending, newPaymentKey, pay } from './helpers/booking.js';
+import { createTestDatabase, type TestDatabase } from './helpers/database.js';
+import { makeUsers } from './helpers/fixtures.js';
+import { startTestService, type TestService } from './helpers/service.js';
+
+let database: TestDatabase;
+let mock: TossMock;
+let service: TestService;
+let testCode: string | undefined;
+
+test.before(async () => {
+  database = await createTestDatabase(20);
+  mock = await startTossMock();
+  service = await startTestService(database.db, {}, { tossUrl: mock.url, tossHeaders: (path): Record<string, string> => (testCode && path.endsWith('/confirm') ? { 'TossPayments-Test-Code': testCode } : {}) });
+});
+
+test.after.always(async () => {
+  await service?.close();
+  await mock?.close();
+  await database?.drop();
+});
+
+const reservation = (id: number) => database.db('reservations').where({ id }).first();
+const schedule = (id: number) => database.db('schedules').where({ id }).first();
+
+test.serial('the happy path: signup, login, hold, reserve, pay, confirmed, cancel, refunded, and the slot is free again', async (t) => {
+  const signup = await service.request('POST', '/auth/signup', { body: { email: `happy-${Date.now()}@test.local`, password: 'a-long-password', name: 'Happy' } });
+  t.is(signup.status, 201);
+  const login = await service.request('POST', '/auth/login', { body: { email: signup.body.email, password: 'a-long-password' } });
+  t.is(login.status, 200);
+  const { scheduleId } = await bookPending(database.db, service);
+  await service.request('DELETE', `/schedules/${scheduleId}/hold`, { token: service.tokenFor((await schedule(scheduleId)).held_by) });
+  const token = login.body.token as string;
+  t.is((await service.request('POST', `/schedules/${scheduleId}/hold`, { token })).status, 200);
+  const created = await service.request('POST', '/reservations', { token, body: { scheduleId, participants: 2 } });
+  t.is(created.status, 201);
+  const paymentKey = newPaymentKey();
+  const paid = await service.request('POST', '/orders', { token, body: { reservationId: created.body.id, paymentKey, orderId: created.body.orderId, amount: created.body.amount } });
+  t.is(paid.status, 200);
+  t.is(paid.body.status, 'CONFIRMED');
+  t.is(paid.body.payment.paymentKey, paymentKey);
+  t.is((await reservation(created.body.id)).status, 'CONFIRMED');
+  t.is((await schedule(scheduleId)).status, 'RESERVED');
+  t.is(mock.confirmCount(created.body.orderId), 1);
+  const mine = await service.request('GET', '/reservations/mine', { token });
+  t.is(mine.body[0].payment.paymentKey, paymentKey);
+
+  const canceled = await service.request('POST', `/reservations/${created.body.id}/cancel`, { token, body: { reason: 'plans changed' } });
+  t.is(canceled.status, 200);
+  t.is(canceled.body.status, 'CANCELED');
+  t.deepEqual(canceled.body.refund, { status: 'DONE', amount: created.body.amount });
+  const payment = await database.db('payments').where({ reservation_id: created.body.id }).first();
+  t.is(payment.refund_status, 'DONE');
+  t.is(payment.refunded_amount, created.body.amount);
+  t.is((await schedule(scheduleId)).status, 'AVAILABLE');
+  const lookup = await fetch(`${mock.url}/v1/payments/${paymentKey}`, { headers: { authorization: `Basic ${Buffer.from('test_sk_mock:').toString('base64')}` } });
+  t.is(((await lookup.json()) as { status: string }).status, 'CANCELED');
+});
+
+test.serial('50 concurrent POST /orders for one reservation: one gateway confirm, one CONFIRMED, the rest 409', async (t) => {
+  const b = await bookPending(database.db, service);
+  const responses = await Promise.all(Array.from({ length: 50 }, () => pay(service, b)));
+  t.is(responses.filter((r) => r.status === 200).length, 1);
+  t.is(responses.filter((r) => r.status === 409 && r.body.code === 'RESERVATION_NOT_PAYABLE').length, 49);
+  t.is(mock.confirmCount(b.orderId), 1);
+  t.is((await reservation(b.reservationId)).status, 'CONFIRMED');
+  t.is((await database.db('payments').where({ reservation_id: b.reservationId })).length, 1);
+});
+
+const DECLINES: [string, number, string][] = [
+  ['REJECT_CARD_COMPANY', 422, 'REJECT_CARD_COMPANY'],
+  ['INVALID_CARD_EXPIRATION', 400, 'INVALID_CARD_EXPIRATION'],
+  ['EXCEED_MAX_DAILY_PAYMENT_COUNT', 400, 'EXCEED_MAX_DAILY_PAYMENT_COUNT'],
+  ['PROVIDER_ERROR', 400, 'PROVIDER_ERROR'],
+  ['UNAUTHORIZED_KEY', 502, 'PAYMENT_GATEWAY_ERROR'],
+  ['FAILED_PAYMENT_INTERNAL_SYSTEM_PROCESSING', 502, 'PAYMENT_GATEWAY_ERROR'],
+  ['UNKNOWN_PAYMENT_ERROR', 502, 'PAYMENT_GATEWAY_ERROR'],
+];
+
+for (const [gatewayCode, status, code] of DECLINES) {
+  test.serial(`POST /orders: a gateway ${gatewayCode} answers ${status} ${code}, charges nothing and leaves the reservation PENDING`, async (t) => {
+    const b = await bookPending(database.db, service);
+    testCode = gatewayCode;
+    const res = await pay(service, b).finally(() => (testCode = undefined));
+    t.is(res.status, status);
+    t.is(res.body.code, code);
+    t.is(res.body.attempts, 1);
+    t.false(res.body.payOnSite);
+    t.is(mock.confirmCount(b.orderId), 0);
+    t.is((await reservation(b.reservationId)).status, 'PENDING');
+  });
+}
+
+test.serial('POST /orders: three declines say payOnSite, every attempt is listed with its code, and a fourth try can still pay', async (t) => {
+  const b = await bookPending(database.db, service);
+  testCode = 'REJECT_CARD_COMPANY';
+  const answers = [];
+  for (let i = 0; i < 3; i += 1) answers.push(await pay(service, b));
+  testCode = undefined;
+  t.deepEqual(answers.map((a) => [a.body.attempts, a.body.payOnSite]), [[1, false], [2, false], [3, true]]);
+  t.is((await pay(service, b)).status, 200);
+  await service.actors.history.flush();
+  const attempts = await service.request('GET', `/reservations/${b.reservationId}/payment-attempts`, { token: b.token });
+  t.deepEqual(attempts.body.map((a: { success: boolean; code: string }) => [a.success, a.code]), [[false, 'REJECT_CARD_COMPANY'], [false, 'REJECT_CARD_COMPANY'], [false, 'REJECT_CARD_COMPANY'], [true, 'DONE']]);
+  t.is((await reservation(b.reservationId)).payment_attempts, 4);
+});
+
+test.serial('POST /orders: the wrong amount answers 400 AMOUNT_MISMATCH, calls no gateway and writes nothing', async (t) => {
+  const b = await bookPending(database.db, service);
+  const res = await pay(service, b, { amount: b.amount + 1 });
+  t.is(res.status, 400);
+  t.is(res.body.code, 'AMOUNT_MISMATCH');
+  t.is(mock.confirmCount(b.orderId), 0);
+  t.is((await reservation(b.reservationId)).status, 'PENDING');
+  t.is((await reservation(b.reservationId)).payment_attempts, 0);
+});
+
+test.serial('POST /orders: someone else\'s reservation answers 404 and calls no gateway', async (t) => {
+  const b = await bookPending(database.db, service);
+  const [stranger] = await makeUsers(database.db, 1);
+  const res = await pay(service, b, { token: service.tokenFor(stranger!) });
+  t.is(res.status, 404);
+  t.is(res.body.code, 'RESERVATION_NOT_FOUND');
+  t.is(mock.confirmCount(b.orderId), 0);
+});
+
+test.serial('POST /orders: malformed bodies answer 400 INVALID_REQUEST and call no gateway', async (t) => {
+  const b = await bookPending(database.db, service);
+  const bodies: unknown[] = [{}, { ...b, paymentKey: '' }, { reservationId: b.reservationId, paymentKey: 'k', orderId: 'bad id!', amount: b.amount }, { reservationId: b.reservationId, paymentKey: 'x'.repeat(201), orderId: b.orderId, amount: b.amount }, { reservationId: b.reservationId, paymentKey: 'k', orderId: b.orderId, amount: '25000' }, [1, 2]];
+  for (const body of bodies) {
+    const res = await service.request('POST', '/orders', { token: b.token, body });
+    t.is(res.status, 400, JSON.stringify(body));
+    t.is(res.body.code, 'INVALID_REQUEST');
+  }
+  t.is(mock.confirmCount(b.orderId), 0);
+  t.is((await reservation(b.reservationId)).status, 'PENDING');
+});
+
+test.serial('POST /orders: an Idempotency-Key replays the first answer without a second gateway call', async (t) => {
+  const b = await bookPending(database.db, service);
+  const paymentKey = newPaymentKey();
+  const first = await pay(service, b, { paymentKey, idempotencyKey: `idem-${b.reservationId}` });
+  const again = await pay(service, b, { paymentKey, idempotencyKey: `idem-${b.reservationId}` });
+  t.is(first.status, 200);
+  t.is(again.status, 200);
+  t.deepEqual(again.body, first.body);
+  t.is(again.headers.get('idempotent-replayed'), 'true');
+  t.is(mock.confirmCount(b.orderId), 1);
+  const reused = await pay(service, b, { paymentKey: newPaymentKey(), idempotencyKey: `idem-${b.reservationId}` });
+  t.is(reused.status, 422);
+  t.is(reused.body.code, 'IDEMPOTENCY_KEY_REUSED');
+});
+
+test.serial('POST /reservations/:id/cancel: a pending reservation is canceled without a gateway call and frees the slot', async (t) => {
+  const b = await bookPending(database.db, service);
+  const before = mock.totalConfirms();
+  const res = await service.request('POST', `/reservations/${b.reservationId}/cancel`, { token: b.token, body: { reason: 'nope' } });
+  t.is(res.status, 200);
+  t.deepEqual(res.body, { id: b.reservationId, status: 'CANCELED', refund: null });
+  t.is((await schedule(b.scheduleId)).status, 'AVAILABLE');
+  t.is(mock.totalConfirms(), before);
+});
+
+test.serial('POST /reservations/:id/cancel: someone else\'s answers 404, an expired one 409 NOT_CANCELABLE', async (t) => {
+  const b = await bookPending(database.db, service);
+  const [stranger] = await makeUsers(database.db, 1);
+  t.is((await service.request('POST', `/reservations/${b.reservationId}/cancel`, { token: service.tokenFor(stranger!), body: {} })).status, 404);
+  await service.request('POST', `/reservations/${b.reservationId}/cancel`, { token: b.token, body: {} });
+  const again = await service.request('POST', `/reservations/${b.reservationId}/cancel`, { token: b.token, body: {} });
+  t.is(again.status, 409);
+  t.is(again.body.code, 'NOT_CANCELABLE');
+});
