@@ -1,4 +1,5 @@
 import type { Context, Next } from 'koa';
+import { sqlStateOf } from '../db/errors.js';
 import type { Logger } from '../logger.js';
 
 /** The one error type of the HTTP layer: a code for the client, a status, and whether it is our fault. */
@@ -44,5 +45,9 @@ function toResponse(err: unknown): { status: number; body: Record<string, unknow
   if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500 && e.expose) {
     return { status: e.status, body: { code: e.status === 404 ? 'NOT_FOUND' : 'INVALID_REQUEST', message: String(e.message) } };
   }
+  // A last line of defence: input the schemas let through but PostgreSQL refused is still the client's.
+  const state = sqlStateOf(err);
+  if (state === '23505' || state === '23503') return { status: 409, body: { code: 'CONFLICT', message: 'this conflicts with existing data' } };
+  if (state?.startsWith('22') || state === '23502' || state === '23514') return { status: 400, body: { code: 'INVALID_REQUEST', message: 'a value is out of range or malformed' } };
   return { status: 500, body: { code: 'INTERNAL_ERROR', message: 'something went wrong on our side' } };
 }

@@ -3,7 +3,21 @@ import { z, type ZodTypeAny } from 'zod';
 import { readJson } from './body.js';
 import { invalidRequest } from './errors.js';
 
+/** PostgreSQL cannot store NUL in text, and no field of ours has a use for it. */
+function nulAt(value: unknown, path: string): string | null {
+  if (typeof value === 'string') return value.includes('\u0000') ? path : null;
+  if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      const found = nulAt(v, path ? `${path}.${k}` : k);
+      if (found !== null) return found;
+    }
+  }
+  return null;
+}
+
 function parse<S extends ZodTypeAny>(schema: S, value: unknown, where: string): z.output<S> {
+  const nul = nulAt(value, '');
+  if (nul !== null) throw invalidRequest(`${nul || where}: must not contain NUL characters`);
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;

@@ -1,5 +1,5 @@
 import type { Db } from '../db/knex.js';
-import { isUniqueViolation } from '../db/errors.js';
+import { isForeignKeyViolation, isUniqueViolation } from '../db/errors.js';
 import { listLoginHistory } from '../db/repositories/login-history.js';
 import { listReservationsForAdmin } from '../db/repositories/reservations.js';
 import { insertSchedules, type NewSchedule } from '../db/repositories/schedules.js';
@@ -13,7 +13,6 @@ export type AdminResult<T> = { ok: true; value: T } | { ok: false; code: AdminRe
 
 const ok = <T>(value: T): AdminResult<T> => ({ ok: true, value });
 const no = <T>(code: AdminRejection): AdminResult<T> => ({ ok: false, code });
-const isForeignKeyViolation = (err: unknown) => (err as { code?: unknown } | null)?.code === '23503';
 
 /** Runs a write; a duplicate name or a row still referenced becomes a rejection instead of an error. */
 async function guarded<T>(write: () => Promise<T | null>, missing: AdminRejection): Promise<AdminResult<T>> {

@@ -30,11 +30,14 @@ export interface NewSchedule {
 /** Inserts the schedules that do not exist yet; returns the ones created. */
 export async function insertSchedules(db: Db, schedules: NewSchedule[]): Promise<ScheduleRow[]> {
   if (schedules.length === 0) return [];
-  const created: ScheduleRow[] = [];
-  for (let i = 0; i < schedules.length; i += 1000) {
-    const chunk = schedules.slice(i, i + 1000).map((s) => ({ theme_id: s.themeId, date: s.date, start_time: s.startTime, starts_at: s.startsAt }));
-    const rows = await db('schedules').insert(chunk).onConflict(['theme_id', 'date', 'start_time']).ignore().returning('*');
-    created.push(...rows.map(toSchedule));
-  }
-  return created;
+  // All or nothing: a failure half-way leaves no partial range behind.
+  return db.transaction(async (trx) => {
+    const created: ScheduleRow[] = [];
+    for (let i = 0; i < schedules.length; i += 1000) {
+      const chunk = schedules.slice(i, i + 1000).map((s) => ({ theme_id: s.themeId, date: s.date, start_time: s.startTime, starts_at: s.startsAt }));
+      const rows = await trx('schedules').insert(chunk).onConflict(['theme_id', 'date', 'start_time']).ignore().returning('*');
+      created.push(...rows.map(toSchedule));
+    }
+    return created;
+  });
 }

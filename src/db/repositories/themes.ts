@@ -29,7 +29,7 @@ const toTheme = (m: ThemeModel): Theme => ({
 
 export async function listThemes(db: Db, storeId?: number): Promise<Theme[]> {
   const q = ThemeModel.query(db).orderBy('id');
-  if (storeId !== undefined) q.where('storeId', storeId);
+  if (storeId !== undefined) q.where('store_id', storeId);
   return (await q).map(toTheme);
 }
 
