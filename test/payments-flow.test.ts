@@ -55,6 +55,9 @@ test.serial('the happy path: signup, login, hold, reserve, pay, confirmed, cance
   t.is(payment.refund_status, 'DONE');
   t.is(payment.refunded_amount, created.body.amount);
   t.is((await schedule(scheduleId)).status, 'AVAILABLE');
+  await service.actors.history.flush();
+  const timeline = await service.request('GET', `/reservations/${created.body.id}/timeline`, { token });
+  t.deepEqual(timeline.body.map((e: { type: string }) => e.type), ['HELD', 'RESERVED', 'PAYMENT_STARTED', 'PAYMENT_APPROVED', 'CANCELED']);
   const lookup = await fetch(`${mock.url}/v1/payments/${paymentKey}`, { headers: { authorization: `Basic ${Buffer.from('test_sk_mock:').toString('base64')}` } });
   t.is(((await lookup.json()) as { status: string }).status, 'CANCELED');
 });
