@@ -9,6 +9,7 @@ const envSchema = z.object({
   DATABASE_URL: z.string().url().optional(),
   DATABASE_POOL_MAX: intFrom(10),
   REDIS_URL: z.string().url().optional(),
+  QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only').optional(),
   JWT_SECRET: z.string().min(32).optional(),
   JWT_TTL_SECONDS: intFrom(86_400),
   TOSS_BASE_URL: z.string().url().optional(),
@@ -40,6 +41,8 @@ export interface Config {
   databaseUrl: string | undefined;
   databasePoolMax: number;
   redisUrl: string | undefined;
+  /** Key prefix of the Bull queues (default Bull's `bull`); instances that share work share it. */
+  queuePrefix: string | undefined;
   jwtSecret: string | undefined;
   jwtTtlSeconds: number;
   tossBaseUrl: string | undefined;
@@ -87,6 +90,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: e.DATABASE_URL,
     databasePoolMax: e.DATABASE_POOL_MAX,
     redisUrl: e.REDIS_URL,
+    queuePrefix: e.QUEUE_PREFIX,
     jwtSecret: e.JWT_SECRET,
     jwtTtlSeconds: e.JWT_TTL_SECONDS,
     tossBaseUrl: e.TOSS_BASE_URL,

@@ -1,19 +1,25 @@
 import type { Server } from 'node:http';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { startActors, type Actors } from './actors/system.js';
+import type { Actors } from './actors/system.js';
+import { compose } from './compose.js';
 import type { Config } from './config.js';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './db/embedded.js';
 import { createDb, migrateLatest, type Db } from './db/knex.js';
 import { seedDemoData } from './db/seed.js';
-import { createApp } from './http/app.js';
 import type { Logger } from './logger.js';
+import { createTossClient, type Payments } from './payments/index.js';
+import { createQueues, type JobQueue } from './queue/index.js';
+import { startTossMock, type TossMock } from './tossmock/index.js';
 import { jwtSecretFor } from './secrets.js';
 
 export interface RunningService {
   url: string;
   db: Db;
   actors: Actors;
+  /** Bull on REDIS_URL, else in-process: the command bus, the expiry tick, durable follow-ups. */
+  queues: JobQueue;
+  payments: Payments;
   embedded: boolean;
   /** Stops accepting connections, lets in-flight requests finish, flushes history, closes the pool. */
   stop(): Promise<void>;
@@ -28,15 +34,17 @@ export async function startService(config: Config, log: Logger): Promise<Running
     url = embedded.url;
   }
   // PGlite serves one connection at a time.
-  const db = createDb({ url, poolMax: embedded ? 1 : config.databasePoolMax });
+  const db = createDb({ url, poolMax: embedded ? 1 : config.databasePoolMax, log: log.child({ component: 'knex' }) });
   await migrateLatest(db);
   if (embedded) {
     const { schedulesCreated } = await seedDemoData(db);
     log.info({ schedulesCreated }, 'demo data ready');
   }
   const jwtSecret = await jwtSecretFor(config.jwtSecret, config.dataDir);
-  const actors = startActors(config, db, log);
-  const app = createApp({ config, db, actors, log, jwtSecret });
+  const queues = createQueues({ redisUrl: config.redisUrl, prefix: config.queuePrefix, log });
+  const gateway = await gatewayFor(config, log);
+  const composed = compose({ config, db, log, queues, gateway: gateway.client, jwtSecret });
+  const { app, actors, payments } = composed;
   const server: Server = app.listen(config.port, config.host);
   await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
   server.keepAliveTimeout = 65_000;
@@ -46,14 +54,28 @@ export async function startService(config: Config, log: Logger): Promise<Running
     url: `http://${config.host}:${port}`,
     db,
     actors,
+    queues,
+    payments,
     embedded: Boolean(embedded),
     async stop() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       await closed;
-      await actors.stop();
+      // Running jobs (commands, a tick) finish on live actors before those stop.
+      await composed.stop();
       await db.destroy();
+      await gateway.mock?.close();
       await embedded?.stop();
     },
   };
+}
+
+/** The card gateway: TOSS_BASE_URL when set; otherwise (never in production) the Toss mock, in-process on a free port. */
+async function gatewayFor(config: Config, log: Logger): Promise<{ client: ReturnType<typeof createTossClient>; mock?: TossMock }> {
+  const secretKey = config.tossSecretKey ?? 'test_sk_mock';
+  if (config.tossBaseUrl) return { client: createTossClient({ baseUrl: config.tossBaseUrl, secretKey, timeoutMs: config.paymentTimeoutMs }) };
+  if (config.production) throw new Error('invalid configuration: TOSS_BASE_URL is required when NODE_ENV=production');
+  const mock = await startTossMock({ secretKey });
+  log.info({ url: mock.url }, 'card gateway: the in-process Toss mock');
+  return { client: createTossClient({ baseUrl: mock.url, secretKey, timeoutMs: config.paymentTimeoutMs }), mock };
 }

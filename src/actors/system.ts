@@ -3,12 +3,15 @@ import { start, stop, type ActorSystemRef } from 'nact';
 import type { Config } from '../config.js';
 import type { Db } from '../db/knex.js';
 import type { Logger } from '../logger.js';
+import type { JobQueue } from '../queue/types.js';
+import { startClock, type Clock } from './clock/index.js';
 import { createHistory, type History } from './history/index.js';
-import { ScheduleRegistry } from './schedule/index.js';
+import { ScheduleRegistry, type AnyReply, type ScheduleCommand } from './schedule/index.js';
 
 export interface Actors {
   schedules: ScheduleRegistry;
   history: History;
+  clock: Clock;
   /** Writes what the history actor holds, then stops every actor. */
   stop(): Promise<void>;
 }
@@ -16,11 +19,28 @@ export interface Actors {
 /** A unique order id of Toss's alphabet ([A-Za-z0-9_-], 6-64 chars) that also says which schedule it is for. */
 export const newOrderId = (scheduleId: number): string => `rsv-${scheduleId}-${randomBytes(12).toString('base64url')}`;
 
-export function startActors(config: Config, db: Db, log: Logger): Actors {
+export interface ActorHooks {
+  /** Every schedule actor answer, for metrics. */
+  onReply?: (command: ScheduleCommand, reply: AnyReply) => void;
+}
+
+/** `queues`: when shared (Redis), the expiry tick is their repeat, once across instances; otherwise the clock times itself. */
+export function startActors(config: Config, db: Db, log: Logger, queues?: JobQueue, hooks: ActorHooks = {}): Actors {
   const system: ActorSystemRef = start();
+  const history = createHistory(system, { db, config, log });
   const schedules = new ScheduleRegistry(
     system,
-    { db, holdTtlMs: config.holdTtlMs, pendingTtlMs: config.pendingTtlMs, staleMs: config.actorStaleMs, newOrderId },
+    {
+      db,
+      holdTtlMs: config.holdTtlMs,
+      pendingTtlMs: config.pendingTtlMs,
+      staleMs: config.actorStaleMs,
+      newOrderId,
+      onReply: hooks.onReply,
+      onEvents: (events) => {
+        for (const event of events) history.recordEvent(event);
+      },
+    },
     {
       shards: config.scheduleShards,
       idleMs: config.actorIdleMs,
@@ -28,13 +48,15 @@ export function startActors(config: Config, db: Db, log: Logger): Actors {
       onCrash: (scheduleId, err) => log.error({ err, scheduleId }, 'schedule actor crashed; restarting it from the database'),
     },
   );
-  const history = createHistory(system, { db, config, log });
+  const clock = startClock(system, { db, registry: schedules, everyMs: config.expiryTickMs, log, queues });
   return {
     schedules,
     history,
+    clock,
     async stop() {
+      await clock.stop();
       schedules.stop();
-      await history.flush();
+      await history.close();
       stop(system);
     },
   };

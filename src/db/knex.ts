@@ -16,14 +16,22 @@ export interface DbOptions {
   poolMax: number;
   /** Give up on a statement after this long, so an outage answers fast instead of hanging. */
   statementTimeoutMs?: number;
+  /** Give up on opening a connection after this long (an unreachable server). */
+  connectTimeoutMs?: number;
+  /** Give up on getting a connection from the pool after this long (unreachable server or saturated pool). */
+  acquireTimeoutMs?: number;
+  /** Where knex's own warnings go (by default it prints plain text to stdout, between our JSON lines). */
+  log?: { warn(msg: string): void; error(msg: string): void; debug(msg: string): void };
 }
 
-export function createDb({ url, poolMax, statementTimeoutMs = 10_000 }: DbOptions): Db {
+export function createDb({ url, poolMax, statementTimeoutMs = 10_000, connectTimeoutMs = 1_000, acquireTimeoutMs = 1_000, log }: DbOptions): Db {
   const db = knexFactory({
     client: 'pg',
-    connection: { connectionString: url, statement_timeout: statementTimeoutMs },
+    // keepAlive lets the OS notice a peer that vanished without closing the socket.
+    connection: { connectionString: url, statement_timeout: statementTimeoutMs, connectionTimeoutMillis: connectTimeoutMs, keepAlive: true },
     pool: { min: 0, max: poolMax },
-    acquireConnectionTimeout: 5_000,
+    acquireConnectionTimeout: acquireTimeoutMs,
+    ...(log && { log: { warn: (m: unknown) => log.warn(String(m)), error: (m: unknown) => log.error(String(m)), debug: (m: unknown) => log.debug(String(m)), deprecate: (m: unknown) => log.warn(String(m)) } }),
   });
   Model.knex(db);
   return db;

@@ -1,6 +1,8 @@
 import Koa from 'koa';
 import type Router from '@koa/router';
 import { errorMiddleware } from './errors.js';
+import { observe } from './observe.js';
+import { openapiRoutes } from './openapi/index.js';
 import { adminRoutes } from './routes/admin.js';
 import { authRoutes } from './routes/auth.js';
 import { bookingRoutes } from './routes/booking.js';
@@ -13,8 +15,9 @@ import type { AppDeps } from './deps.js';
 export function createApp(deps: AppDeps): Koa {
   const app = new Koa({ proxy: false });
   app.silent = true;
+  app.use(observe(deps.log, deps.metrics));
   app.use(errorMiddleware(deps.log));
-  const routers: Router[] = [opsRoutes(deps), authRoutes(deps), catalogueRoutes(deps), bookingRoutes(deps), paymentRoutes(deps), adminRoutes(deps)];
+  const routers: Router[] = [opsRoutes(deps), authRoutes(deps), catalogueRoutes(deps), bookingRoutes(deps), paymentRoutes(deps), adminRoutes(deps), openapiRoutes()];
   for (const router of routers) {
     app.use(router.routes());
     app.use(router.allowedMethods());

@@ -2,6 +2,7 @@ import type { Actors } from '../actors/system.js';
 import type { Config } from '../config.js';
 import type { Db } from '../db/knex.js';
 import type { Logger } from '../logger.js';
+import type { Metrics } from '../observability/metrics.js';
 import type { Payments } from '../payments/index.js';
 
 /** Everything the HTTP layer needs, handed in so tests can build an app without a port. */
@@ -11,5 +12,6 @@ export interface AppDeps {
   actors: Actors;
   payments: Payments;
   log: Logger;
+  metrics: Metrics;
   jwtSecret: string;
 }

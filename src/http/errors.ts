@@ -1,5 +1,5 @@
 import type { Context, Next } from 'koa';
-import { sqlStateOf } from '../db/errors.js';
+import { isDatabaseUnavailable, sqlStateOf } from '../db/errors.js';
 import type { Logger } from '../logger.js';
 
 /** The one error type of the HTTP layer: a code for the client, a status, and whether it is our fault. */
@@ -31,7 +31,9 @@ export function errorMiddleware(log: Logger) {
       }
     } catch (err) {
       const { status, body } = toResponse(err);
-      if (status >= 500) log.error({ err, method: ctx.method, path: ctx.path }, 'request failed');
+      const requestLog = (ctx.state as { log?: Logger }).log ?? log;
+      if (status === 503) requestLog.warn({ code: body.code, method: ctx.method, path: ctx.path }, 'request refused: service unavailable');
+      else if (status >= 500) requestLog.error({ err, method: ctx.method, path: ctx.path }, 'request failed');
       ctx.status = status;
       ctx.body = body;
     }
@@ -45,6 +47,7 @@ function toResponse(err: unknown): { status: number; body: Record<string, unknow
   if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500 && e.expose) {
     return { status: e.status, body: { code: e.status === 404 ? 'NOT_FOUND' : 'INVALID_REQUEST', message: String(e.message) } };
   }
+  if (isDatabaseUnavailable(err)) return { status: 503, body: { code: 'DATABASE_UNAVAILABLE', message: 'the database is unavailable; try again shortly' } };
   // A last line of defence: input the schemas let through but PostgreSQL refused is still the client's.
   const state = sqlStateOf(err);
   if (state === '23505' || state === '23503') return { status: 409, body: { code: 'CONFLICT', message: 'this conflicts with existing data' } };

@@ -17,7 +17,8 @@ export async function createTestDatabase(poolMax = 20): Promise<TestDatabase> {
   await admin.raw(`CREATE DATABASE ${name}`);
   await admin.destroy();
   const url = PG_ADMIN_URL.replace(/\/[^/]*$/, `/${name}`);
-  const db = createDb({ url, poolMax });
+  // Many files run in parallel here and connecting can take over a second; the service keeps its fail-fast defaults.
+  const db = createDb({ url, poolMax, connectTimeoutMs: 5_000, acquireTimeoutMs: 10_000 });
   await migrateLatest(db);
   return {
     url,

@@ -1,12 +1,15 @@
+import { mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { startActors, type Actors } from '../../src/actors/system.js';
+import type { Actors } from '../../src/actors/system.js';
+import { compose } from '../../src/compose.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import type { Db } from '../../src/db/knex.js';
-import { createApp } from '../../src/http/app.js';
 import { signToken } from '../../src/http/auth/jwt.js';
 import { createLogger } from '../../src/logger.js';
-import { createTossClient, startPayments, type PaymentGateway, type Payments } from '../../src/payments/index.js';
+import { createTossClient, type PaymentGateway, type Payments } from '../../src/payments/index.js';
 import { createInProcessQueues } from '../../src/queue/index.js';
 import type { JobQueue } from '../../src/queue/types.js';
 
@@ -42,14 +45,15 @@ export interface TestService {
 
 /** One instance of the service (actor system + Koa on port 0) over an existing database. */
 export async function startTestService(db: Db, env: Record<string, string> = {}, options: TestServiceOptions = {}): Promise<TestService> {
-  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', JWT_SECRET: TEST_JWT_SECRET, ...env });
+  // Each instance spills history to its own directory, never to another test's or to ./data.
+  const ownDataDir = env.DATA_DIR ? undefined : mkdtempSync(join(tmpdir(), 'roomescape-test-'));
+  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', JWT_SECRET: TEST_JWT_SECRET, ...(ownDataDir ? { DATA_DIR: ownDataDir } : {}), ...env });
   const log = createLogger(config.logLevel);
   const queues = options.queues ?? createInProcessQueues(log);
-  const actors = startActors(config, db, log, queues);
   const gateway =
     options.gateway ?? (options.tossUrl ? createTossClient({ baseUrl: options.tossUrl, secretKey: options.tossSecretKey ?? 'test_sk_mock', timeoutMs: config.paymentTimeoutMs, headers: options.tossHeaders }) : noGateway);
-  const payments = startPayments({ db, schedules: actors.schedules, gateway, queues, config, log, recordAttempt: (a) => actors.history.recordPaymentAttempt(a) });
-  const app = createApp({ config, db, actors, payments, log, jwtSecret: TEST_JWT_SECRET });
+  const composed = compose({ config, db, log, queues, gateway, jwtSecret: TEST_JWT_SECRET });
+  const { app, actors, payments } = composed;
   const server: Server = app.listen(0, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -75,8 +79,9 @@ export async function startTestService(db: Db, env: Record<string, string> = {},
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
-      if (!options.queues) await queues.close();
-      await actors.stop();
+      if (options.queues) await actors.stop();
+      else await composed.stop();
+      if (ownDataDir) rmSync(ownDataDir, { recursive: true, force: true });
     },
   };
 }

@@ -1,35 +1,151 @@
-import { dispatch, spawn, type ActorSystemRef, type Ref } from 'nact';
+import { dispatch, spawn, stop, type ActorSystemRef, type Ref } from 'nact';
 import type { Config } from '../../config.js';
 import type { Db } from '../../db/knex.js';
-import { insertLoginHistory } from '../../db/repositories/login-history.js';
+import { forgetHistoryGuards, writeHistoryBatch } from '../../db/repositories/history.js';
 import type { Logger } from '../../logger.js';
-import { historyActor, initialHistoryState, type HistoryDeps } from './actor.js';
-import type { HistoryMessage, LoginRecord } from './protocol.js';
+import { historyActor, type HistoryDeps } from './actor.js';
+import type { BookingEventRecord, BookingEventType, HistoryMessage, HistoryRow, LoginRecord, PaymentAttemptRecord } from './protocol.js';
+import { SpillFiles } from './spill.js';
+import { buffered, createHistoryState, spilledRows, type HistoryState, type SealedFile } from './state.js';
+import type { HistoryWriter } from './writes.js';
 
-export type { LoginRecord, HistoryDeps };
+export type { LoginRecord, PaymentAttemptRecord, BookingEventRecord, BookingEventType, HistoryDeps, HistoryWriter };
 
-/** The typed face of the history actor. */
+export interface HistoryStats {
+  /** Rows in memory, queued or being written. */
+  buffered: number;
+  /** Rows in spill files, not yet replayed. */
+  spilledRows: number;
+  insertStatements: number;
+  rowsWritten: number;
+  lastFlushMs: number;
+  lastBatchSize: number;
+  spilledTotal: number;
+  replayedRows: number;
+  rejectedRows: number;
+  writeFailures: number;
+  /** Consecutive failed writes right now (0 when the database takes writes). */
+  failing: number;
+  restarts: number;
+}
+
+/** How long a flush waits for the database by default before saving the rows to disk instead. */
+export const DEFAULT_FLUSH_TIMEOUT_MS = 5_000;
+
+const refs = new WeakMap<History, Ref<HistoryMessage>>();
+
+/** The typed face of the history actor. Recording never waits; rows are written in batches. */
 export class History {
-  private readonly ref: Ref<HistoryMessage>;
+  private readonly state: HistoryState;
+  private closed = false;
 
-  constructor(system: ActorSystemRef, deps: HistoryDeps) {
-    this.ref = spawn(system, historyActor(deps), 'history', {
-      initialStateFunc: initialHistoryState,
-      // A crash must not lose the buffer: carry on with the state as it was.
-      onCrash: (_msg, err, ctx) => {
-        deps.onError?.(err);
-        return ctx.resume;
+  constructor(system: ActorSystemRef, deps: HistoryDeps, name = 'history') {
+    this.state = createHistoryState(recoverSpill(deps));
+    const actor = historyActor(deps);
+    const ref = spawn(system, actor.handle, name, {
+      // A reset hands back the same object, so a restart keeps the queue and the spill bookkeeping.
+      initialStateFunc: () => this.state,
+      onCrash: (msg, err, ctx) => {
+        this.state.counters.restarts += 1;
+        deps.log.error({ err, message: msg?.type }, 'history actor crashed; restarting it with its buffer');
+        // A write's report is applied at most once (by op id), so hand it in again; then look for work.
+        if (msg?.type === 'Settled') dispatch(ctx.self, msg);
+        dispatch(ctx.self, { type: 'Tick' });
+        return ctx.reset;
       },
+      afterStop: (state, ctx) => actor.rescue(state, ctx.mailbox as unknown[]),
     }) as Ref<HistoryMessage>;
+    refs.set(this, ref);
+    // Replays spill files left by an earlier run.
+    dispatch(ref, { type: 'Tick' });
   }
 
   recordLogin(record: LoginRecord): void {
-    dispatch(this.ref, { type: 'RecordLogin', record });
+    this.record({ kind: 'login', record });
   }
 
-  /** Resolves once every row recorded before the call is written (or kept for retry). */
-  flush(): Promise<void> {
-    return new Promise((resolve) => dispatch(this.ref, { type: 'Flush', done: resolve }));
+  recordPaymentAttempt(record: PaymentAttemptRecord): void {
+    this.record({ kind: 'payment', record });
+  }
+
+  recordEvent(record: BookingEventRecord): void {
+    this.record({ kind: 'event', record });
+  }
+
+  /**
+   * Makes every row recorded before the call durable: resolves once they are in the database, or,
+   * when that takes longer than `timeoutMs` (the database is down), once the rows still in memory
+   * are saved to the spill file, to be written when the database is back. With
+   * `spillOnTimeout: false` it just stops waiting and the rows stay in memory.
+   */
+  flush({ timeoutMs = DEFAULT_FLUSH_TIMEOUT_MS, spillOnTimeout = true }: { timeoutMs?: number; spillOnTimeout?: boolean } = {}): Promise<void> {
+    if (this.closed || this.state.stopped) return Promise.resolve();
+    const ref = refs.get(this)!;
+    return new Promise<void>((resolve) => {
+      let settled = false;
+      const finish = () => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        if (!spillOnTimeout) return finish();
+        dispatch(ref, { type: 'SpillMemory', done: finish });
+        // The actor answers at once; this only covers one that is no longer there.
+        setTimeout(finish, 1_000).unref();
+      }, timeoutMs);
+      dispatch(ref, { type: 'Flush', done: finish });
+    });
+  }
+
+  /** Flushes (saving to disk what the database does not take in time), then stops the actor. */
+  async close(options: { timeoutMs?: number } = {}): Promise<void> {
+    await this.flush(options);
+    if (this.closed) return;
+    this.closed = true;
+    stop(refs.get(this)!);
+  }
+
+  stats(): HistoryStats {
+    const s = this.state;
+    const c = s.counters;
+    return {
+      buffered: buffered(s),
+      spilledRows: spilledRows(s),
+      insertStatements: c.insertStatements,
+      rowsWritten: c.rowsWritten,
+      lastFlushMs: c.lastFlushMs,
+      lastBatchSize: c.lastBatchSize,
+      spilledTotal: c.spilledTotal,
+      replayedRows: c.replayedRows,
+      rejectedRows: c.rejectedRows,
+      writeFailures: c.writeFailures,
+      failing: s.failures,
+      restarts: c.restarts,
+    };
+  }
+
+  private record(row: HistoryRow): void {
+    dispatch(refs.get(this)!, { type: 'Record', row });
+  }
+}
+
+/** Test hook: makes the history actor throw while handling a message, so supervision restarts it. */
+export function crashHistoryForTest(history: History): void {
+  dispatch(refs.get(history)!, { type: 'Crash' });
+}
+
+/** Seals a spill file left by an earlier run and lists every file waiting for replay. */
+function recoverSpill({ spill, log }: HistoryDeps): SealedFile[] {
+  try {
+    spill.seal();
+    const files = spill.sealed().map((file) => ({ file, rows: spill.countRows(file), minSeq: 0, guards: [] }));
+    if (files.length > 0) log.warn({ files: files.length, rows: files.reduce((n, f) => n + f.rows, 0) }, 'history spill files found; replaying them');
+    return files;
+  } catch (err) {
+    log.error({ err, dir: spill.dir }, 'could not read the history spill directory');
+    return [];
   }
 }
 
@@ -39,12 +155,20 @@ export interface HistoryWiring {
   log: Logger;
 }
 
+/** Writes batches with the process's pool. */
+export const dbHistoryWriter = (db: Db): HistoryWriter => ({
+  write: (batch) => writeHistoryBatch(db, batch),
+  forget: (prefix) => forgetHistoryGuards(db, prefix),
+});
+
 /** The process's history actor, configured from the environment. */
 export function createHistory(system: ActorSystemRef, { db, config, log }: HistoryWiring): History {
   return new History(system, {
-    writeLogins: (rows) => insertLoginHistory(db, rows),
+    writer: dbHistoryWriter(db),
+    spill: new SpillFiles(config.dataDir),
     batchSize: config.historyBatchSize,
     flushMs: config.historyFlushMs,
-    onError: (err) => log.warn({ err }, 'history write failed; keeping the rows and retrying'),
+    bufferMax: config.historyBufferMax,
+    log,
   });
 }

@@ -36,6 +36,8 @@ export interface RegistryStats {
   live: number;
   spawned: number;
   passivated: number;
+  /** Messages sent and not answered yet, over all actors: the total mailbox depth. */
+  inFlight: number;
 }
 
 export class ScheduleRegistry {
@@ -87,7 +89,9 @@ export class ScheduleRegistry {
   }
 
   stats(): RegistryStats {
-    return { live: this.entries.size, spawned: this.spawned, passivated: this.passivated };
+    let inFlight = 0;
+    for (const entry of this.entries.values()) inFlight += entry.inFlight;
+    return { live: this.entries.size, spawned: this.spawned, passivated: this.passivated, inFlight };
   }
 
   stop(): void {

@@ -21,7 +21,7 @@ async function databaseAnswers(db: Db): Promise<boolean> {
   }
 }
 
-export function opsRoutes({ db, actors }: AppDeps): Router {
+export function opsRoutes({ db, metrics }: AppDeps): Router {
   const router = new Router();
 
   router.get('/healthz', (ctx) => {
@@ -37,9 +37,10 @@ export function opsRoutes({ db, actors }: AppDeps): Router {
     }
   });
 
-  /** Counters for dashboards: the history actor's backlog and writes, live schedule actors. */
-  router.get('/metrics', (ctx) => {
-    ctx.body = { history: actors.history.stats(), schedules: actors.schedules.stats() };
+  /** Prometheus text; gauges read the actors, pool and queues at scrape time. */
+  router.get('/metrics', async (ctx) => {
+    ctx.type = metrics.registry.contentType;
+    ctx.body = await metrics.registry.metrics();
   });
 
   return router;

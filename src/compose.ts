@@ -1,0 +1,59 @@
+import type Koa from 'koa';
+import { startActors, type Actors } from './actors/system.js';
+import type { Config } from './config.js';
+import type { Db } from './db/knex.js';
+import { createApp } from './http/app.js';
+import type { Logger } from './logger.js';
+import { registerCollectors } from './observability/collectors.js';
+import { createMetrics, type Metrics } from './observability/metrics.js';
+import { countPaymentOutcomes, countReplies } from './observability/outcomes.js';
+import { startPayments, type PaymentGateway, type Payments } from './payments/index.js';
+import { startCommandBus } from './queue/index.js';
+import type { JobQueue } from './queue/types.js';
+
+export interface Parts {
+  config: Config;
+  db: Db;
+  log: Logger;
+  queues: JobQueue;
+  gateway: PaymentGateway;
+  jwtSecret: string;
+}
+
+export interface Composed {
+  app: Koa;
+  actors: Actors;
+  payments: Payments;
+  metrics: Metrics;
+  /** Stops taking jobs (running ones finish on live actors), then stops the actors and flushes history. */
+  stop(): Promise<void>;
+}
+
+/** Wires actors, payments, the command bus, metrics and the HTTP app over a database, a queue and a gateway. */
+export function compose({ config, db, log, queues, gateway, jwtSecret }: Parts): Composed {
+  const metrics = createMetrics();
+  const actors = startActors(config, db, log, queues, { onReply: countReplies(metrics) });
+  startCommandBus(queues, actors.schedules, { log });
+  const payments = startPayments({
+    db,
+    schedules: actors.schedules,
+    gateway,
+    queues,
+    config,
+    log,
+    recordAttempt: (attempt) => actors.history.recordPaymentAttempt(attempt),
+    onOutcome: countPaymentOutcomes(metrics),
+  });
+  registerCollectors(metrics, { actors, db, queues });
+  const app = createApp({ config, db, actors, payments, log, metrics, jwtSecret });
+  return {
+    app,
+    actors,
+    payments,
+    metrics,
+    async stop() {
+      await queues.close();
+      await actors.stop();
+    },
+  };
+}

@@ -1,0 +1,186 @@
+import type { Db } from '../knex.js';
+import { insertLoginHistory, type LoginRecord } from './login-history.js';
+
+export type BookingEventType =
+  | 'HELD'
+  | 'RELEASED'
+  | 'RESERVED'
+  | 'PAYMENT_STARTED'
+  | 'PAYMENT_APPROVED'
+  | 'PAYMENT_DECLINED'
+  | 'EXPIRED'
+  | 'CANCELED'
+  | 'REFUNDED';
+
+export interface PaymentAttemptRecord {
+  reservationId: number;
+  orderId: string;
+  paymentKey: string;
+  amount: number;
+  success: boolean;
+  code: string | null;
+  message: string | null;
+  at: Date;
+}
+
+export interface BookingEventRecord {
+  scheduleId: number;
+  userId: number | null;
+  reservationId: number | null;
+  type: BookingEventType;
+  detail?: Record<string, unknown>;
+  at: Date;
+}
+
+/** One row of any history table, as the history actor queues, spills and writes it. */
+export type HistoryRow =
+  | { kind: 'login'; record: LoginRecord }
+  | { kind: 'payment'; record: PaymentAttemptRecord }
+  | { kind: 'event'; record: BookingEventRecord };
+
+/** One multi-row INSERT. */
+export async function insertPaymentAttempts(db: Db, rows: PaymentAttemptRecord[]): Promise<void> {
+  if (rows.length === 0) return;
+  await db('payment_attempts').insert(
+    rows.map((r) => ({
+      reservation_id: r.reservationId,
+      order_id: r.orderId,
+      payment_key: r.paymentKey,
+      amount: r.amount,
+      success: r.success,
+      code: r.code,
+      message: r.message,
+      created_at: r.at,
+    })),
+  );
+}
+
+/** One multi-row INSERT. */
+export async function insertBookingEvents(db: Db, rows: BookingEventRecord[]): Promise<void> {
+  if (rows.length === 0) return;
+  await db('booking_events').insert(
+    rows.map((r) => ({
+      schedule_id: r.scheduleId,
+      user_id: r.userId,
+      reservation_id: r.reservationId,
+      type: r.type,
+      detail: r.detail === undefined ? null : JSON.stringify(r.detail),
+      at: r.at,
+    })),
+  );
+}
+
+/*
+ * Write guards. A batch is written in one transaction together with a guard row keyed by the
+ * batch's id; writing the same id again finds the guard and writes nothing. That makes a retry
+ * after an ambiguous failure (the connection dropped after COMMIT was sent) and a replay of a
+ * spill file interrupted by a crash exactly-once. The guard rows live in idempotency_keys under
+ * user 0 and their own scope (no user has id 0), and are deleted once no retry can need them.
+ */
+const GUARD_USER = 0;
+const GUARD_SCOPE = 'history-write';
+
+export interface GuardedBatch {
+  /** Unique per batch; the same key is used again only to retry exactly the same rows. */
+  key: string;
+  rows: HistoryRow[];
+  /** Guards of earlier, acknowledged batches to delete in the same transaction. */
+  forget?: string[];
+  /** Also delete guards older than a day (left by processes that stopped). */
+  sweep?: boolean;
+}
+
+export interface BatchWritten {
+  /** False when the guard shows an earlier attempt committed these rows. */
+  written: boolean;
+  /** INSERT statements into history tables. */
+  statements: number;
+}
+
+/** Writes a batch, one INSERT per table, in one transaction with its guard. */
+export async function writeHistoryBatch(db: Db, batch: GuardedBatch): Promise<BatchWritten> {
+  return db.transaction(async (trx) => {
+    const claimed = await trx.raw<{ rows: unknown[] }>(
+      `INSERT INTO idempotency_keys (user_id, scope, key, request_hash) VALUES (?, ?, ?, '')
+       ON CONFLICT DO NOTHING RETURNING 1`,
+      [GUARD_USER, GUARD_SCOPE, batch.key],
+    );
+    if (batch.forget && batch.forget.length > 0) {
+      await trx('idempotency_keys').where({ user_id: GUARD_USER, scope: GUARD_SCOPE }).whereIn('key', batch.forget).delete();
+    }
+    if (batch.sweep) {
+      await trx('idempotency_keys').where({ user_id: GUARD_USER, scope: GUARD_SCOPE }).where('created_at', '<', trx.raw(`now() - interval '1 day'`)).delete();
+    }
+    if (claimed.rows.length === 0) return { written: false, statements: 0 };
+    const logins: LoginRecord[] = [];
+    const payments: PaymentAttemptRecord[] = [];
+    const events: BookingEventRecord[] = [];
+    for (const row of batch.rows) {
+      if (row.kind === 'login') logins.push(row.record);
+      else if (row.kind === 'payment') payments.push(row.record);
+      else events.push(row.record);
+    }
+    await insertLoginHistory(trx, logins);
+    await insertPaymentAttempts(trx, payments);
+    await insertBookingEvents(trx, events);
+    return { written: true, statements: [logins, payments, events].filter((rows) => rows.length > 0).length };
+  });
+}
+
+/** Deletes the guards whose key starts with `prefix` (a replayed spill file's). */
+export async function forgetHistoryGuards(db: Db, prefix: string): Promise<void> {
+  const escaped = prefix.replace(/[\\%_]/g, (c) => `\\${c}`);
+  await db('idempotency_keys').where({ user_id: GUARD_USER, scope: GUARD_SCOPE }).where('key', 'like', `${escaped}%`).delete();
+}
+
+export interface PaymentAttempt extends PaymentAttemptRecord {
+  id: number;
+}
+
+export async function listPaymentAttempts(db: Db, reservationId: number): Promise<PaymentAttempt[]> {
+  const rows = await db('payment_attempts').where('reservation_id', reservationId).orderBy([{ column: 'created_at' }, { column: 'id' }]);
+  return rows.map((r) => ({
+    id: r.id,
+    reservationId: r.reservation_id,
+    orderId: r.order_id,
+    paymentKey: r.payment_key,
+    amount: r.amount,
+    success: r.success,
+    code: r.code,
+    message: r.message,
+    at: r.created_at,
+  }));
+}
+
+export interface BookingEvent extends BookingEventRecord {
+  id: number;
+}
+
+/** How far back a reservation's timeline looks for the holds and releases that led to it. */
+const HOLDS_BEFORE_MS = 60 * 60 * 1000;
+
+/**
+ * The reservation's events, plus HELD/RELEASED events of the same user on the same schedule in the
+ * hour before the reservation was created, in time order.
+ */
+export async function listTimeline(db: Db, reservation: { id: number; scheduleId: number; userId: number; createdAt: Date }): Promise<BookingEvent[]> {
+  const since = new Date(reservation.createdAt.getTime() - HOLDS_BEFORE_MS);
+  const rows = await db('booking_events')
+    .where('reservation_id', reservation.id)
+    .orWhere((q) =>
+      q
+        .where({ schedule_id: reservation.scheduleId, user_id: reservation.userId })
+        .whereIn('type', ['HELD', 'RELEASED'])
+        .whereBetween('at', [since, reservation.createdAt]),
+    )
+    .orderBy([{ column: 'at' }, { column: 'id' }]);
+  return rows.map((r) => ({
+    id: r.id,
+    scheduleId: r.schedule_id,
+    userId: r.user_id,
+    reservationId: r.reservation_id,
+    type: r.type,
+    ...(r.detail === null ? {} : { detail: r.detail }),
+    at: r.at,
+  }));
+}

@@ -1,0 +1,52 @@
+import { randomUUID } from 'node:crypto';
+import { trace } from '@opentelemetry/api';
+import type { Context, Next } from 'koa';
+import type { Logger } from '../logger.js';
+import type { Metrics } from '../observability/metrics.js';
+import { inSpan } from '../observability/tracing.js';
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+/** Scrapes and probes are not worth a trace. */
+const UNTRACED = new Set(['/metrics', '/healthz', '/readyz']);
+
+export interface RequestState {
+  log: Logger;
+  requestId: string;
+}
+
+/**
+ * Outermost middleware: a request id (the caller's X-Request-Id when it is sane, else a new one)
+ * echoed back and put on every log line of the request, a span when tracing is on, and the
+ * request's count and latency by route template and status.
+ */
+export function observe(log: Logger, metrics: Metrics) {
+  return async (ctx: Context, next: Next) => {
+    const given = ctx.get('x-request-id');
+    const requestId = REQUEST_ID.test(given) ? given : randomUUID();
+    ctx.set('X-Request-Id', requestId);
+    const state = ctx.state as RequestState;
+    state.requestId = requestId;
+    state.log = log.child({ reqId: requestId });
+    const started = performance.now();
+    try {
+      if (UNTRACED.has(ctx.path)) await next();
+      else {
+        await inSpan(`HTTP ${ctx.method}`, { 'http.method': ctx.method, 'http.target': ctx.path, 'request.id': requestId }, async (span) => {
+          await next();
+          span.setAttribute('http.status_code', ctx.status);
+          span.updateName(`${ctx.method} ${routeOf(ctx)}`);
+        });
+      }
+    } finally {
+      const labels = { method: ctx.method, route: routeOf(ctx), status: String(ctx.status) };
+      metrics.httpRequests.inc(labels);
+      metrics.httpDuration.observe(labels, (performance.now() - started) / 1000);
+      if (state.log.isLevelEnabled('debug')) state.log.debug({ method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(performance.now() - started) }, 'request');
+    }
+  };
+}
+
+const routeOf = (ctx: Context): string => (ctx as Context & { _matchedRoute?: string })._matchedRoute ?? 'unmatched';
+
+/** The trace id of the current request, for log lines written outside the HTTP layer. */
+export const currentTraceId = (): string | undefined => trace.getActiveSpan()?.spanContext().traceId;

@@ -1,0 +1,58 @@
+import type { Actors } from '../actors/system.js';
+import type { Db } from '../db/knex.js';
+import type { JobQueue } from '../queue/types.js';
+import type { Metrics } from './metrics.js';
+
+interface Sources {
+  actors: Actors;
+  db: Db;
+  queues: JobQueue;
+}
+
+interface TarnPool {
+  numUsed(): number;
+  numFree(): number;
+  numPendingAcquires(): number;
+}
+
+/** Gauges read at scrape time from the rooms that keep the numbers. */
+export function registerCollectors(m: Metrics, { actors, db, queues }: Sources): void {
+  m.gauge('schedule_actors', 'Schedule actors: live now, spawned and passivated since start', ['state'], (g) => {
+    const s = actors.schedules.stats();
+    g.set({ state: 'live' }, s.live);
+    g.set({ state: 'spawned' }, s.spawned);
+    g.set({ state: 'passivated' }, s.passivated);
+  });
+  m.gauge('schedule_actor_mailbox_depth', 'Messages sent to schedule actors and not answered yet', [], (g) => g.set(actors.schedules.stats().inFlight));
+  m.gauge('history_rows', 'History actor: rows buffered, spilled to disk, written; INSERT statements used', ['state'], (g) => {
+    const s = actors.history.stats();
+    g.set({ state: 'buffered' }, s.buffered);
+    g.set({ state: 'spilled' }, s.spilledRows);
+    g.set({ state: 'written' }, s.rowsWritten);
+    g.set({ state: 'insert_statements' }, s.insertStatements);
+  });
+  m.gauge('history_last_flush', 'History actor: rows and milliseconds of the last batch', ['measure'], (g) => {
+    const s = actors.history.stats();
+    g.set({ measure: 'rows' }, s.lastBatchSize);
+    g.set({ measure: 'ms' }, s.lastFlushMs);
+  });
+  m.gauge('expiry_ticks', 'Expiry ticks run and what they expired', ['measure'], (g) => {
+    const s = actors.clock.stats();
+    g.set({ measure: 'ticks' }, s.ticks);
+    g.set({ measure: 'holds_expired' }, s.holdsExpired);
+    g.set({ measure: 'reservations_expired' }, s.reservationsExpired);
+    g.set({ measure: 'last_tick_ms' }, s.lastTickMs);
+  });
+  m.gauge('db_pool_connections', 'Database pool connections by state', ['state'], (g) => {
+    const pool = (db.client as { pool?: TarnPool }).pool;
+    if (!pool) return;
+    g.set({ state: 'used' }, pool.numUsed());
+    g.set({ state: 'free' }, pool.numFree());
+    g.set({ state: 'pending' }, pool.numPendingAcquires());
+  });
+  m.gauge('queue_jobs', 'Jobs waiting, active, delayed and failed by queue', ['queue', 'state'], async (g) => {
+    for (const [queue, counts] of Object.entries(await queues.counts())) {
+      for (const [state, n] of Object.entries(counts)) g.set({ queue, state }, n);
+    }
+  });
+}

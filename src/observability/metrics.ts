@@ -1,0 +1,30 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * Every Prometheus metric of the service, on its own registry. Counters that other rooms already
+ * keep (actor counts, history totals, ticks) are read at scrape time through `collect`, so the hot
+ * paths pay nothing for them.
+ */
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const on = { registers: [registry] };
+  return {
+    registry,
+    httpRequests: new Counter({ name: 'http_requests_total', help: 'HTTP requests by route and status', labelNames: ['method', 'route', 'status'] as const, ...on }),
+    httpDuration: new Histogram({
+      name: 'http_request_duration_seconds',
+      help: 'HTTP request latency by route and status',
+      labelNames: ['method', 'route', 'status'] as const,
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      ...on,
+    }),
+    holdOutcomes: new Counter({ name: 'hold_outcomes_total', help: 'Hold answers: won, lost, again (the holder asked again), expired, rejected, failed', labelNames: ['outcome'] as const, ...on }),
+    actorReplies: new Counter({ name: 'schedule_actor_replies_total', help: 'Schedule actor answers by command and code', labelNames: ['command', 'code'] as const, ...on }),
+    paymentOutcomes: new Counter({ name: 'payment_outcomes_total', help: 'Gateway outcomes of payment attempts by code', labelNames: ['outcome', 'code'] as const, ...on }),
+    gauge: (name: string, help: string, labelNames: string[], collect: (g: Gauge<string>) => void | Promise<void>) =>
+      new Gauge({ name, help, labelNames, registers: [registry], collect(this: Gauge<string>) { return collect(this); } }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

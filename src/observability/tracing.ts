@@ -1,0 +1,41 @@
+import { SpanStatusCode, trace, type Span, type Tracer } from '@opentelemetry/api';
+import type { Logger } from '../logger.js';
+
+/** The service's tracer. Without an exporter configured it is OpenTelemetry's no-op, costing next to nothing. */
+export const tracer = (): Tracer => trace.getTracer('roomescape');
+
+/**
+ * Starts exporting spans over OTLP/HTTP when OTEL_EXPORTER_OTLP_ENDPOINT is set; otherwise does
+ * nothing. The SDK is loaded only then, so a service without tracing never loads it.
+ */
+export async function startTracing(env: NodeJS.ProcessEnv, log: Logger): Promise<() => Promise<void>> {
+  const endpoint = env.OTEL_EXPORTER_OTLP_ENDPOINT;
+  if (!endpoint) return async () => undefined;
+  const [{ NodeTracerProvider, BatchSpanProcessor }, { OTLPTraceExporter }, { resourceFromAttributes }] = await Promise.all([
+    import('@opentelemetry/sdk-trace-node'),
+    import('@opentelemetry/exporter-trace-otlp-http'),
+    import('@opentelemetry/resources'),
+  ]);
+  const provider = new NodeTracerProvider({
+    resource: resourceFromAttributes({ 'service.name': env.OTEL_SERVICE_NAME ?? 'roomescape' }),
+    spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter())],
+  });
+  provider.register();
+  log.info({ endpoint }, 'exporting traces over OTLP');
+  return () => provider.shutdown();
+}
+
+/** Runs `work` inside a span that ends with it and records a thrown error. */
+export async function inSpan<T>(name: string, attributes: Record<string, string | number>, work: (span: Span) => Promise<T>): Promise<T> {
+  return tracer().startActiveSpan(name, { attributes }, async (span) => {
+    try {
+      return await work(span);
+    } catch (err) {
+      span.recordException(err as Error);
+      span.setStatus({ code: SpanStatusCode.ERROR });
+      throw err;
+    } finally {
+      span.end();
+    }
+  });
+}

@@ -1,0 +1,189 @@
+import test from 'ava';
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Writable } from 'node:stream';
+import { start, stop, type ActorSystemRef } from 'nact';
+import { pino } from 'pino';
+import { startClock, type Clock } from '../src/actors/clock/index.js';
+import { createReservation, holdSchedule, ScheduleRegistry } from '../src/actors/schedule/index.js';
+import { createLogger } from '../src/logger.js';
+import { createBullQueues, createInProcessQueues, type JobQueue } from '../src/queue/index.js';
+import { createTestDatabase, type TestDatabase } from './helpers/database.js';
+import { makeSchedule, makeUsers } from './helpers/fixtures.js';
+import { dropRedisKeys, REDIS_URL, uniquePrefix } from './fixtures/instance.js';
+
+const log = createLogger('silent');
+const HOUR = 3_600_000;
+
+let database: TestDatabase;
+let system: ActorSystemRef;
+let registry: ScheduleRegistry;
+let queues: JobQueue;
+let clock: Clock;
+let user: number;
+const extras: { clock: Clock; queues: JobQueue; prefix?: string }[] = [];
+
+test.before(async () => {
+  database = await createTestDatabase(10);
+  system = start();
+  registry = new ScheduleRegistry(
+    system,
+    { db: database.db, holdTtlMs: 300_000, pendingTtlMs: 600_000, staleMs: 1_000, newOrderId: (id) => `rsv-${id}-${randomBytes(9).toString('base64url')}` },
+    { shards: 4, idleMs: 60_000, askTimeoutMs: 5_000 },
+  );
+  queues = createInProcessQueues(log);
+  // A clock that would not tick by itself during the run: the tests tick it.
+  clock = startClock(system, { db: database.db, registry, everyMs: HOUR, log, queues });
+  [user] = (await makeUsers(database.db, 1)) as [number];
+});
+
+test.after.always(async () => {
+  for (const extra of extras) {
+    await extra.clock.stop();
+    await extra.queues.close();
+    if (extra.prefix) await dropRedisKeys(extra.prefix);
+  }
+  await clock?.stop();
+  await queues?.close();
+  registry?.stop();
+  if (system) stop(system);
+  await database?.drop();
+});
+
+const ago = (ms: number) => new Date(Date.now() - ms);
+const ahead = (ms: number) => new Date(Date.now() + ms);
+
+async function holdRow(scheduleId: number, holdExpiresAt: Date): Promise<void> {
+  await database.db('schedules').where('id', scheduleId).update({ status: 'HOLD', held_by: user, hold_expires_at: holdExpiresAt, version: database.db.raw('version + 1') });
+}
+
+async function reservationRow(scheduleId: number, status: string, expiresAt: Date): Promise<number> {
+  const [row] = await database.db('reservations')
+    .insert({ schedule_id: scheduleId, user_id: user, status, order_id: `rsv-${scheduleId}-${randomBytes(6).toString('hex')}`, amount: 25_000, participants: 2, expires_at: expiresAt })
+    .returning('id');
+  return row.id;
+}
+
+const scheduleOf = (id: number) => database.db('schedules').where('id', id).first();
+const reservationOf = (id: number) => database.db('reservations').where('id', id).first();
+
+test.serial('Tick: a hold past its deadline with no reservation is expired, and the schedule is AVAILABLE again', async (t) => {
+  const scheduleId = await makeSchedule(database.db);
+  await holdRow(scheduleId, ago(1_000));
+  const result = await clock.tick();
+  t.is(result?.holdsExpired, 1);
+  const schedule = await scheduleOf(scheduleId);
+  t.is(schedule.status, 'AVAILABLE');
+  t.is(schedule.held_by, null);
+  t.is(schedule.hold_expires_at, null);
+});
+
+test.serial('Tick: a PENDING reservation past expiresAt is EXPIRED and its schedule becomes AVAILABLE', async (t) => {
+  const scheduleId = await makeSchedule(database.db);
+  await holdRow(scheduleId, ago(1_000));
+  const reservationId = await reservationRow(scheduleId, 'PENDING', ago(1_000));
+  const result = await clock.tick();
+  t.is(result?.reservationsExpired, 1);
+  t.is(result?.holdsExpired, 0);
+  t.is((await reservationOf(reservationId)).status, 'EXPIRED');
+  t.is((await scheduleOf(scheduleId)).status, 'AVAILABLE');
+});
+
+test.serial('Tick: a reservation created just before the tick is not expired by it', async (t) => {
+  const scheduleId = await makeSchedule(database.db);
+  const held = await holdSchedule(registry, { scheduleId, userId: user });
+  t.true(held.ok);
+  const created = await createReservation(registry, { scheduleId, userId: user, participants: 2 });
+  if (!created.ok) return t.fail(JSON.stringify(created));
+  const result = await clock.tick();
+  t.is(result?.reservationsExpired, 0);
+  t.is(result?.holdsExpired, 0);
+  t.is((await reservationOf(created.reservation.id)).status, 'PENDING');
+  const schedule = await scheduleOf(scheduleId);
+  t.is(schedule.status, 'HOLD');
+  t.is(schedule.held_by, user);
+});
+
+test.serial('Tick: a hold whose deadline is still ahead is left alone', async (t) => {
+  const scheduleId = await makeSchedule(database.db);
+  await holdRow(scheduleId, ahead(2_000));
+  const result = await clock.tick();
+  t.is(result?.holdsExpired, 0);
+  t.is((await scheduleOf(scheduleId)).status, 'HOLD');
+});
+
+test.serial('Tick: a reservation in PAYMENT_IN_PROGRESS is never touched, even far past its deadline', async (t) => {
+  const scheduleId = await makeSchedule(database.db);
+  await holdRow(scheduleId, ago(HOUR));
+  const reservationId = await reservationRow(scheduleId, 'PAYMENT_IN_PROGRESS', ago(HOUR));
+  const before = await scheduleOf(scheduleId);
+  const result = await clock.tick();
+  t.is(result?.holdsExpired, 0);
+  t.is(result?.reservationsExpired, 0);
+  t.is((await reservationOf(reservationId)).status, 'PAYMENT_IN_PROGRESS');
+  const after = await scheduleOf(scheduleId);
+  t.is(after.status, 'HOLD');
+  t.is(after.version, before.version);
+});
+
+test.serial('Tick: pages through more due work than one page holds', async (t) => {
+  const ids = await Promise.all(Array.from({ length: 12 }, () => makeSchedule(database.db)));
+  for (const id of ids) await holdRow(id, ago(1_000));
+  const paged = startClock(start(), { db: database.db, registry, everyMs: HOUR, log, pageSize: 5, concurrency: 3 });
+  extras.push({ clock: paged, queues: createInProcessQueues(log) });
+  const result = await paged.tick();
+  t.is(result?.holdsExpired, 12);
+  const rows = await database.db('schedules').whereIn('id', ids).select('status');
+  t.true(rows.every((r) => r.status === 'AVAILABLE'));
+});
+
+test.serial('stats: counts ticks, their duration, and what they expired', async (t) => {
+  const before = clock.stats();
+  const scheduleId = await makeSchedule(database.db);
+  await holdRow(scheduleId, ago(1_000));
+  await clock.tick();
+  const after = clock.stats();
+  t.is(after.ticks, before.ticks + 1);
+  t.is(after.holdsExpired, before.holdsExpired + 1);
+  t.is(typeof after.lastTickMs, 'number');
+  t.false(after.running);
+});
+
+test.serial('a crashed clock resumes with its counters and keeps ticking on its own', async (t) => {
+  const messages: string[] = [];
+  const sink = new Writable({ write: (chunk, _enc, done) => done(void messages.push(JSON.parse(String(chunk)).msg)) });
+  const own = createInProcessQueues(log);
+  const fast = startClock(start(), { db: database.db, registry, everyMs: 40, log: pino({ level: 'error' }, sink), queues: own });
+  extras.push({ clock: fast, queues: own });
+  t.is(fast.mode, 'self');
+  await sleep(200);
+  const before = fast.stats();
+  t.true(before.ticks >= 2, `${before.ticks} ticks before the crash`);
+  fast.crashForTest();
+  for (let waited = 0; messages.length === 0 && waited < 1000; waited += 5) await sleep(5);
+  const atCrash = fast.stats();
+  t.deepEqual(messages, ['clock actor crashed; resuming it']);
+  t.true(atCrash.ticks >= before.ticks, 'counters survive the crash');
+  await sleep(250);
+  const after = fast.stats();
+  t.true(after.ticks >= atCrash.ticks + 3, `${after.ticks - atCrash.ticks} ticks after the crash`);
+  const scheduleId = await makeSchedule(database.db);
+  await holdRow(scheduleId, ago(1_000));
+  await sleep(200);
+  t.is((await scheduleOf(scheduleId)).status, 'AVAILABLE', 'a tick after the crash expired a new lapsed hold');
+});
+
+test.serial('with a shared (Bull) queue the clock is driven by its repeat, and stops cleanly', async (t) => {
+  const prefix = uniquePrefix('clock');
+  const bull = createBullQueues({ redisUrl: REDIS_URL, prefix, log });
+  const driven = startClock(start(), { db: database.db, registry, everyMs: 200, log, queues: bull });
+  extras.push({ clock: driven, queues: bull, prefix });
+  t.is(driven.mode, 'driven');
+  await bull.ready();
+  const scheduleId = await makeSchedule(database.db);
+  await holdRow(scheduleId, ago(1_000));
+  await sleep(900);
+  const stats = driven.stats();
+  t.true(stats.ticks >= 2, `${stats.ticks} ticks`);
+  t.is((await scheduleOf(scheduleId)).status, 'AVAILABLE');
+});

@@ -1,0 +1,130 @@
+import test from 'ava';
+import Koa from 'koa';
+import type Router from '@koa/router';
+import { buildOpenApiDocument, type OpenApiDocument } from '../src/http/openapi/index.js';
+import { createTestDatabase, type TestDatabase } from './helpers/database.js';
+import { startTestService, type TestService } from './helpers/service.js';
+
+/**
+ * The apps this process builds, caught as they start serving, so the route list comes from the
+ * very routers `createApp` registered rather than from a copy of its list.
+ */
+const apps: Koa[] = [];
+const callback = Koa.prototype.callback;
+Koa.prototype.callback = function (this: Koa) {
+  apps.push(this);
+  return callback.call(this);
+};
+
+let database: TestDatabase;
+let service: TestService;
+let document: OpenApiDocument;
+
+test.before(async () => {
+  database = await createTestDatabase(4);
+  service = await startTestService(database.db);
+  document = (await service.request('GET', '/openapi.json')).body;
+});
+
+test.after.always(async () => {
+  await service?.close();
+  await database?.drop();
+});
+
+const toOpenApiPath = (path: string) => path.replace(/:(\w+)/g, '{$1}');
+
+/** `METHOD /path` for every route on every router of the app, HEAD (added by Koa for GET) left out. */
+function registeredRoutes(app: Koa): string[] {
+  const routers = app.middleware.flatMap((mw) => ('router' in mw ? [(mw as unknown as { router: Router }).router] : []));
+  return routers.flatMap((router) =>
+    router.stack.flatMap((layer) => layer.methods.filter((m) => m !== 'HEAD').map((m) => `${m} ${toOpenApiPath(String(layer.path))}`)),
+  );
+}
+
+const documentedRoutes = (doc: OpenApiDocument) => Object.entries(doc.paths).flatMap(([path, item]) => Object.keys(item).map((method) => `${method.toUpperCase()} ${path}`));
+
+test('GET /openapi.json: documents every route the app registers, and no other', (t) => {
+  t.is(apps.length, 1);
+  const registered = registeredRoutes(apps[0]!);
+  const documented = documentedRoutes(document);
+  t.true(registered.includes('POST /schedules/{id}/hold') && registered.includes('GET /docs'), 'the routers were read');
+
+  t.deepEqual(registered.filter((r) => !documented.includes(r)), [], 'registered but not documented');
+  t.deepEqual(documented.filter((r) => !registered.includes(r)), [], 'documented but not registered');
+  t.is(new Set(registered).size, registered.length, 'no route is registered twice');
+});
+
+test('GET /openapi.json: POST /reservations takes the fields and limits of the schema that validates it', (t) => {
+  const body = document.paths['/reservations']!.post!.requestBody!;
+  const schema = body.content['application/json']!.schema;
+
+  t.true(body.required);
+  t.deepEqual(schema.required, ['scheduleId', 'participants']);
+  t.is(schema.additionalProperties, false);
+  t.deepEqual(schema.properties!.participants, { type: 'integer', minimum: 1, maximum: 100 });
+  t.deepEqual(schema.properties!.scheduleId, { type: 'integer', exclusiveMinimum: 0, maximum: 999_999_999_999_999 });
+});
+
+test('GET /openapi.json: answers JSON, the same document the route table builds, OpenAPI 3.1 with unique operation ids', async (t) => {
+  const res = await fetch(`${service.url}/openapi.json`);
+
+  t.is(res.status, 200);
+  t.regex(res.headers.get('content-type') ?? '', /^application\/json/);
+  t.deepEqual(await res.json(), JSON.parse(JSON.stringify(buildOpenApiDocument())));
+  t.is(document.openapi, '3.1.0');
+  const ids = Object.values(document.paths).flatMap((item) => Object.values(item).map((op) => op.operationId));
+  t.is(new Set(ids).size, ids.length);
+});
+
+test('GET /openapi.json: describes errors as {code, message} and both ways to send the token', (t) => {
+  const { schemas, securitySchemes } = document.components as Record<string, Record<string, any>>;
+  t.deepEqual(schemas!.Error.required, ['code', 'message']);
+  t.like(securitySchemes!.bearerAuth, { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
+  t.like(securitySchemes!.cookieAuth, { type: 'apiKey', in: 'cookie', name: 'token' });
+
+  const hold = document.paths['/schedules/{id}/hold']!.post!;
+  t.deepEqual(hold.security, [{ bearerAuth: [] }, { cookieAuth: [] }]);
+  t.deepEqual(Object.keys(hold.responses['409']!.content!['application/json']!.examples!), ['SCHEDULE_NOT_AVAILABLE']);
+  t.deepEqual(Object.keys(hold.responses['404']!.content!['application/json']!.examples!), ['SCHEDULE_NOT_FOUND']);
+  t.is(document.paths['/stores']!.get!.security, undefined);
+  t.true(document.paths['/admin/stores']!.post!.responses['403'] !== undefined);
+});
+
+test('POST /orders: the documented Idempotency-Key limit is the one the route enforces', async (t) => {
+  const header = document.paths['/orders']!.post!.parameters!.find((p) => p.in === 'header' && p.name === 'Idempotency-Key');
+  t.like(header, { required: false, schema: { type: 'string', minLength: 1, maxLength: 300 } });
+
+  const order = { reservationId: 1, paymentKey: 'pk_test', orderId: 'order_0001', amount: 1000 };
+  const res = await service.request('POST', '/orders', { token: service.tokenFor(1), body: order, headers: { 'idempotency-key': 'k'.repeat(301) } });
+  t.is(res.status, 400);
+  t.is(res.body.code, 'INVALID_REQUEST');
+});
+
+test('GET /docs: answers an HTML page, confined to this origin, whose every asset answers 200 with its type', async (t) => {
+  const res = await fetch(`${service.url}/docs`);
+  const html = await res.text();
+
+  t.is(res.status, 200);
+  t.regex(res.headers.get('content-type') ?? '', /^text\/html/);
+  t.regex(res.headers.get('content-security-policy') ?? '', /default-src 'self'/);
+  const urls = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]!);
+  t.deepEqual(urls.filter((u) => !u.startsWith('/docs/assets/')), [], 'every asset is served by the app itself');
+  t.true(urls.length >= 3);
+  for (const url of urls) {
+    const asset = await fetch(service.url + url);
+    const bytes = await asset.arrayBuffer();
+    t.is(asset.status, 200, url);
+    t.true(bytes.byteLength > 0, url);
+    const type = asset.headers.get('content-type') ?? '';
+    t.regex(type, url.endsWith('.js') ? /^text\/javascript/ : url.endsWith('.css') ? /^text\/css/ : /^image\/png/, url);
+  }
+  t.regex(html, /swagger-ui-bundle\.js/);
+});
+
+test('GET /docs/assets/:file: a name off the list, or one that climbs out of the package, answers 404', async (t) => {
+  for (const name of ['..%2F..%2Fpackage.json', '..%2Fswagger-ui-dist%2Fpackage.json', '%2e%2e%2f%2e%2e%2fpackage.json', '..%5C..%5Cpackage.json', 'package.json', 'index.html', '%00', 'constructor']) {
+    const res = await service.request('GET', `/docs/assets/${name}`);
+    t.is(res.status, 404, name);
+    t.is(res.body.code, 'NOT_FOUND', name);
+  }
+});
