@@ -1,11 +1,11 @@
 import test from 'ava';
 import { randomBytes } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Writable } from 'node:stream';
 import { start, stop, type ActorSystemRef } from 'nact';
 import { pino } from 'pino';
-import { startClock, type Clock } from '../src/actors/clock/index.js';
+import { startClock, type Clock, type TickResult } from '../src/actors/clock/index.js';
 import { createReservation, holdSchedule, ScheduleRegistry } from '../src/actors/schedule/index.js';
+import { batchedScheduleStore } from '../src/db/repositories/schedule-batch.js';
 import { createLogger } from '../src/logger.js';
 import { createBullQueues, createInProcessQueues, type JobQueue } from '../src/queue/index.js';
 import { createTestDatabase, type TestDatabase } from './helpers/database.js';
@@ -28,7 +28,7 @@ test.before(async () => {
   system = start();
   registry = new ScheduleRegistry(
     system,
-    { db: database.db, holdTtlMs: 300_000, pendingTtlMs: 600_000, staleMs: 1_000, newOrderId: (id) => `rsv-${id}-${randomBytes(9).toString('base64url')}` },
+    { db: database.db, store: batchedScheduleStore(database.db), holdTtlMs: 300_000, pendingTtlMs: 600_000, staleMs: 1_000, newOrderId: (id) => `rsv-${id}-${randomBytes(9).toString('base64url')}` },
     { shards: 4, idleMs: 60_000, askTimeoutMs: 5_000 },
   );
   queues = createInProcessQueues(log);
@@ -149,27 +149,72 @@ test.serial('stats: counts ticks, their duration, and what they expired', async 
   t.false(after.running);
 });
 
+/** Resolves with the first tick to end (from now on) for which `done` holds; fails after `timeoutMs`. */
+function tickWhere(clock: Clock, what: string, done: (result: TickResult) => boolean, timeoutMs = 10_000): Promise<TickResult> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      off();
+      reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`));
+    }, timeoutMs);
+    const off = clock.onTick((result) => {
+      if (!done(result)) return;
+      clearTimeout(timer);
+      off();
+      resolve(result);
+    });
+  });
+}
+
+/** `promise`, or a failure naming `what` after `timeoutMs`. */
+async function within<T>(what: string, timeoutMs: number, promise: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)), timeoutMs)));
+  try {
+    return await Promise.race([promise, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The `n`th tick to end from now on. */
+const ticks = (clock: Clock, n: number) => {
+  let seen = 0;
+  return tickWhere(clock, `${n} ticks`, () => (seen += 1) >= n);
+};
+
+/** A tick that started after `at` (epoch ms), so its queries saw everything committed before `at`. */
+const tickStartedAfter = (clock: Clock, at: number) => tickWhere(clock, 'a tick started after the write', (r) => r.startedAt.getTime() > at);
+
 test.serial('a crashed clock resumes with its counters and keeps ticking on its own', async (t) => {
   const messages: string[] = [];
-  const sink = new Writable({ write: (chunk, _enc, done) => done(void messages.push(JSON.parse(String(chunk)).msg)) });
+  let logged!: () => void;
+  const firstMessage = new Promise<void>((resolve) => (logged = resolve));
+  const sink = new Writable({
+    write: (chunk, _enc, done) => {
+      messages.push(JSON.parse(String(chunk)).msg);
+      logged();
+      done();
+    },
+  });
   const own = createInProcessQueues(log);
   const fast = startClock(start(), { db: database.db, registry, everyMs: 40, log: pino({ level: 'error' }, sink), queues: own });
   extras.push({ clock: fast, queues: own });
   t.is(fast.mode, 'self');
-  await sleep(200);
+  // Nobody calls tick() on this clock: every tick awaited here is one it timed itself.
+  await ticks(fast, 2);
   const before = fast.stats();
   t.true(before.ticks >= 2, `${before.ticks} ticks before the crash`);
   fast.crashForTest();
-  for (let waited = 0; messages.length === 0 && waited < 1000; waited += 5) await sleep(5);
+  await within('the crash to be logged', 1000, firstMessage);
   const atCrash = fast.stats();
   t.deepEqual(messages, ['clock actor crashed; resuming it']);
   t.true(atCrash.ticks >= before.ticks, 'counters survive the crash');
-  await sleep(250);
+  await ticks(fast, 3);
   const after = fast.stats();
   t.true(after.ticks >= atCrash.ticks + 3, `${after.ticks - atCrash.ticks} ticks after the crash`);
   const scheduleId = await makeSchedule(database.db);
   await holdRow(scheduleId, ago(1_000));
-  await sleep(200);
+  await tickStartedAfter(fast, Date.now());
   t.is((await scheduleOf(scheduleId)).status, 'AVAILABLE', 'a tick after the crash expired a new lapsed hold');
 });
 
@@ -179,10 +224,14 @@ test.serial('with a shared (Bull) queue the clock is driven by its repeat, and s
   const driven = startClock(start(), { db: database.db, registry, everyMs: 200, log, queues: bull });
   extras.push({ clock: driven, queues: bull, prefix });
   t.is(driven.mode, 'driven');
+  // Listening from start-up, as the counters count: no tick is missed while the repeat registers.
+  let seen = 0;
+  const twoTicks = tickWhere(driven, '2 ticks', () => (seen += 1) >= 2);
+  twoTicks.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled
   await bull.ready();
   const scheduleId = await makeSchedule(database.db);
   await holdRow(scheduleId, ago(1_000));
-  await sleep(900);
+  await Promise.all([twoTicks, tickStartedAfter(driven, Date.now())]);
   const stats = driven.stats();
   t.true(stats.ticks >= 2, `${stats.ticks} ticks`);
   t.is((await scheduleOf(scheduleId)).status, 'AVAILABLE');

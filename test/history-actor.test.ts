@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { start, stop } from 'nact';
-import { createHistory, crashHistoryForTest, type History } from '../src/actors/history/index.js';
+import { createHistory, crashHistoryForTest, spillDirFor, type History } from '../src/actors/history/index.js';
 import { SpillFiles } from '../src/actors/history/spill.js';
 import { loadConfig } from '../src/config.js';
 import { createDb, type Db } from '../src/db/knex.js';
@@ -37,7 +37,8 @@ function startHistory(db: Db, env: Record<string, string> = {}, dataDir = freshD
   const system = start();
   const config = loadConfig({ NODE_ENV: 'test', DATA_DIR: dataDir, ...env });
   const history = createHistory(system, { db, config, log });
-  return { history, dataDir, stop: () => stop(system) };
+  // `dataDir` is where this history's spill files live; `root` is the data directory it was given.
+  return { history, root: dataDir, dataDir: spillDirFor(config), stop: () => stop(system) };
 }
 
 /** Polls an in-memory condition no message announces; fails after `ms`. */
@@ -210,7 +211,8 @@ test.serial('History: past HISTORY_BUFFER_MAX rows go to the spill file, and are
 });
 
 test.serial('History: a spill file left by a process that died mid-replay is replayed at start, each row exactly once', async (t) => {
-  const dataDir = freshDir();
+  const root = freshDir();
+  const dataDir = spillDirFor({ dataDir: root, databaseUrl: undefined });
   const spill = new SpillFiles(dataDir);
   const m = marker();
   const rows: HistoryRow[] = Array.from({ length: 2500 }, (_, i) => ({ kind: 'login', record: login(`${m}-${i}@test.local`, i) }));
@@ -223,7 +225,7 @@ test.serial('History: a spill file left by a process that died mid-replay is rep
   spill.append([{ kind: 'login', record: login(`${m}-extra@test.local`) }]);
   t.is(await countLogins(m), 1000);
 
-  const { history, stop: stopHistory } = startHistory(tdb.db, {}, dataDir);
+  const { history, stop: stopHistory } = startHistory(tdb.db, {}, root);
   t.is(history.stats().spilledRows, 2501);
   await history.flush({ timeoutMs: 15_000 });
   t.is(await countLogins(m), 2501);
@@ -259,7 +261,7 @@ test.serial('History: a flush that times out (then the system stops, as at shutd
   await until(() => readdirSync(first.dataDir).includes('history-spill.ndjson') && new SpillFiles(first.dataDir).countRows(saved) === 40);
   proxy.restore();
 
-  const next: { history: History; stop: () => void } = startHistory(db, {}, first.dataDir);
+  const next: { history: History; stop: () => void } = startHistory(db, {}, first.root);
   await next.history.flush({ timeoutMs: 15_000 });
   t.is(await countLogins(m), 40);
   next.stop();
@@ -281,7 +283,7 @@ test.serial('History.close: with the database down, saves what it holds to the s
   first.stop();
   proxy.restore();
 
-  const next = startHistory(db, {}, first.dataDir);
+  const next = startHistory(db, {}, first.root);
   await next.history.flush({ timeoutMs: 15_000 });
   t.is(await countLogins(m), 15);
   next.stop();

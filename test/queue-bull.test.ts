@@ -18,6 +18,24 @@ function queuesFor(tag: string) {
   return { prefix, one: open(), twin: open };
 }
 
+/** `promise`, or a failure naming `what` after `timeoutMs`. */
+async function within<T>(what: string, timeoutMs: number, promise: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)), timeoutMs)));
+  try {
+    return await Promise.race([promise, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** A promise and the function that resolves it, for a handler to announce what a test awaits. */
+function signal(): { promise: Promise<void>; fire: () => void } {
+  let fire!: () => void;
+  const promise = new Promise<void>((resolve) => (fire = resolve));
+  return { promise, fire };
+}
+
 test.after.always(async () => {
   await Promise.allSettled(opened.map((q) => q.close()));
   for (const prefix of prefixes) await dropRedisKeys(prefix);
@@ -54,6 +72,8 @@ test('add: a PermanentJobError fails the job at once, whatever its attempts', as
   });
   const job = await one.add('bad', {}, { attempts: 5, backoff: { type: 'fixed', delayMs: 10 } });
   await t.throwsAsync(job.result(5000), { instanceOf: JobFailedError, message: 'no such thing' });
+  // A bounded wait on purpose: it shows that no retry follows (one would come 10 ms after the
+  // failure), and no event announces a retry that does not happen.
   await sleep(100);
   t.is(calls, 1);
 });
@@ -66,6 +86,7 @@ test('add: the same jobId from two instances is one job, run once', async (t) =>
   const [a, b] = await Promise.all([one.add('save-payment', { r: 1 }, { jobId: 'reservation-1' }), other.add('save-payment', { r: 1 }, { jobId: 'reservation-1' })]);
   t.is(a.id, b.id);
   t.is(await a.result(5000), 1);
+  // A bounded wait on purpose: it shows that no second run follows, which no event announces.
   await sleep(100);
   t.is(calls, 1);
 });
@@ -76,6 +97,7 @@ test('process: 200 jobs on two instances run once each, shared between them', as
   const ranOn = new Map<number, string[]>();
   const handler = (who: string) => async ({ i }: { i: number }) => {
     ranOn.set(i, [...(ranOn.get(i) ?? []), who]);
+    // A little work, not synchronisation: it keeps one instance from taking every job.
     await sleep(2);
   };
   one.process('work', 5, handler('one'));
@@ -92,10 +114,17 @@ test('process: 200 jobs on two instances run once each, shared between them', as
 test('repeat: registered by three instances, each slot runs once in all', async (t) => {
   const { one, twin } = queuesFor('repeat');
   const runs: { who: number; slot: number }[] = [];
+  // Seven runs, what the 1.5 s this test used to watch holds: a slot run twice would show among them.
+  const seventh = signal();
   const instances = [one, twin(), twin()];
-  instances.forEach((q, who) => q.repeat('tick', 200, async (job: JobInfo) => void runs.push({ who, slot: job.scheduledAt! })));
+  instances.forEach((q, who) =>
+    q.repeat('tick', 200, async (job: JobInfo) => {
+      runs.push({ who, slot: job.scheduledAt! });
+      if (runs.length >= 7) seventh.fire();
+    }),
+  );
   await Promise.all(instances.map((q) => q.ready()));
-  await sleep(1500);
+  await within('seven repeat runs', 15_000, seventh.promise);
   const slots = runs.map((r) => r.slot);
   t.true(slots.length >= 5, `${slots.length} runs`);
   t.is(new Set(slots).size, slots.length, 'no slot ran twice');
@@ -110,9 +139,13 @@ test('repeat: a repeat of the same queue with another interval is replaced', asy
   await one.close();
   const redeployed = twin();
   let runs = 0;
-  redeployed.repeat('tick', 150, async () => void (runs += 1));
+  const second = signal();
+  redeployed.repeat('tick', 150, async () => {
+    runs += 1;
+    if (runs >= 2) second.fire();
+  });
   await redeployed.ready();
-  await sleep(700);
+  await within('two runs of the new repeat', 10_000, second.promise);
   t.true(runs >= 2, `${runs} runs`);
   const bull = (await import('bull')).default;
   const inspect = new bull('tick', REDIS_URL, { prefix });
@@ -141,6 +174,9 @@ test('close: ends every Redis connection the queues opened', async (t) => {
   const before = await redisConnectionsNamed(prefix);
   t.true(before.length >= 4, before.join(','));
   await one.close();
-  await sleep(50);
-  t.deepEqual(await redisConnectionsNamed(prefix), []);
+  // Redis drops a connection the client has closed when it next reads the socket, and nothing
+  // tells the client when it has: poll its list, with a deadline.
+  let left = await redisConnectionsNamed(prefix);
+  for (const deadline = Date.now() + 2000; left.length > 0 && Date.now() < deadline; left = await redisConnectionsNamed(prefix)) await sleep(10);
+  t.deepEqual(left, []);
 });

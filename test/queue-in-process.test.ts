@@ -78,7 +78,7 @@ test('process: never more than `concurrency` jobs at a time', async (t) => {
   queues.process('narrow', 3, async () => {
     running += 1;
     peak = Math.max(peak, running);
-    await sleep(10);
+    await sleep(10); // the job's work, not synchronisation
     running -= 1;
   });
   const jobs = await Promise.all(Array.from({ length: 20 }, () => queues.add('narrow', {})));
@@ -89,7 +89,7 @@ test('process: never more than `concurrency` jobs at a time', async (t) => {
 
 test('result: rejects with JobTimeoutError when the job takes longer than the timeout', async (t) => {
   const queues = createInProcessQueues();
-  queues.process('slow', 1, () => sleep(200));
+  queues.process('slow', 1, () => sleep(200)); // a job slower than the result() timeout
   const job = await queues.add('slow', {});
   await t.throwsAsync(job.result(20), { instanceOf: JobTimeoutError });
   await queues.close();
@@ -98,11 +98,16 @@ test('result: rejects with JobTimeoutError when the job takes longer than the ti
 test('repeat: runs every interval, the next run timed from the end of the last', async (t) => {
   const queues = createInProcessQueues();
   const starts: number[] = [];
+  let third!: () => void;
+  const thirdStart = new Promise<void>((resolve) => (third = resolve));
   queues.repeat('tick', 20, async () => {
     starts.push(Date.now());
-    await sleep(30);
+    if (starts.length === 3) third();
+    await sleep(30); // the run's work, not synchronisation
   });
-  for (let waited = 0; starts.length < 3 && waited < 2000; waited += 10) await sleep(10);
+  let deadline: NodeJS.Timeout | undefined;
+  await Promise.race([thirdStart, new Promise<void>((resolve) => (deadline = setTimeout(resolve, 2000)))]);
+  clearTimeout(deadline);
   await queues.close();
   t.true(starts.length >= 3, `${starts.length} runs`);
   // 30 ms of run, then 20 ms of wait: never sooner than 50 ms apart (a timer may fire 1 ms early).
@@ -116,7 +121,7 @@ test('close: waits for the running job, then nothing else runs and waiting jobs 
   const firstStarted = new Promise<void>((resolve) => (started = resolve));
   queues.process('one-at-a-time', 1, async () => {
     started();
-    await sleep(30);
+    await sleep(30); // the job's work, not synchronisation
     finished += 1;
   });
   const first = await queues.add('one-at-a-time', {});

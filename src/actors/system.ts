@@ -6,6 +6,7 @@ import type { Logger } from '../logger.js';
 import type { JobQueue } from '../queue/types.js';
 import { startClock, type Clock } from './clock/index.js';
 import { createHistory, type History } from './history/index.js';
+import { batchedScheduleStore } from '../db/repositories/schedule-batch.js';
 import { ScheduleRegistry, type AnyReply, type ScheduleCommand } from './schedule/index.js';
 
 export interface Actors {
@@ -32,6 +33,7 @@ export function startActors(config: Config, db: Db, log: Logger, queues?: JobQue
     system,
     {
       db,
+      store: batchedScheduleStore(db),
       holdTtlMs: config.holdTtlMs,
       pendingTtlMs: config.pendingTtlMs,
       staleMs: config.actorStaleMs,

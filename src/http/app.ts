@@ -1,5 +1,5 @@
 import Koa from 'koa';
-import type Router from '@koa/router';
+import Router from '@koa/router';
 import { errorMiddleware } from './errors.js';
 import { observe } from './observe.js';
 import { openapiRoutes } from './openapi/index.js';
@@ -17,11 +17,13 @@ export function createApp(deps: AppDeps): Koa {
   app.silent = true;
   app.use(observe(deps.log, deps.metrics));
   app.use(errorMiddleware(deps.log));
-  const routers: Router[] = [opsRoutes(deps), authRoutes(deps), catalogueRoutes(deps), bookingRoutes(deps), paymentRoutes(deps), adminRoutes(deps), openapiRoutes()];
-  for (const router of routers) {
-    app.use(router.routes());
-    app.use(router.allowedMethods());
+  // One router holding every route: a request is matched once, not once per route module.
+  const root = new Router();
+  for (const router of [opsRoutes(deps), authRoutes(deps), catalogueRoutes(deps), bookingRoutes(deps), paymentRoutes(deps), adminRoutes(deps), openapiRoutes()]) {
+    root.use(router.routes());
   }
+  app.use(root.routes());
+  app.use(root.allowedMethods());
   return app;
 }
 

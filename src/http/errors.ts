@@ -1,6 +1,7 @@
 import type { Context, Next } from 'koa';
 import { isDatabaseUnavailable, sqlStateOf } from '../db/errors.js';
 import type { Logger } from '../logger.js';
+import { requestLog } from './observe.js';
 
 /** The one error type of the HTTP layer: a code for the client, a status, and whether it is our fault. */
 export class AppError extends Error {
@@ -10,7 +11,12 @@ export class AppError extends Error {
     message: string,
     readonly extra: Record<string, unknown> = {},
   ) {
+    // An AppError is an answer, not a bug: its stack is never shown or logged, and capturing one
+    // costs more than the rest of a refused hold.
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(message);
+    Error.stackTraceLimit = limit;
     this.name = 'AppError';
   }
 }
@@ -31,9 +37,9 @@ export function errorMiddleware(log: Logger) {
       }
     } catch (err) {
       const { status, body } = toResponse(err);
-      const requestLog = (ctx.state as { log?: Logger }).log ?? log;
-      if (status === 503) requestLog.warn({ code: body.code, method: ctx.method, path: ctx.path }, 'request refused: service unavailable');
-      else if (status >= 500) requestLog.error({ err, method: ctx.method, path: ctx.path }, 'request failed');
+      const logger = requestLog(ctx, log);
+      if (status === 503) logger.warn({ code: body.code, method: ctx.method, path: ctx.path }, 'request refused: service unavailable');
+      else if (status >= 500) logger.error({ err, method: ctx.method, path: ctx.path }, 'request failed');
       ctx.status = status;
       ctx.body = body;
     }

@@ -10,8 +10,15 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const UNTRACED = new Set(['/metrics', '/healthz', '/readyz']);
 
 export interface RequestState {
-  log: Logger;
   requestId: string;
+  log?: Logger;
+}
+
+/** The request's logger, every line carrying its id; made on first use, as most requests never log. */
+export function requestLog(ctx: Context, base: Logger): Logger {
+  const state = ctx.state as Partial<RequestState>;
+  if (!state.requestId) return base;
+  return (state.log ??= base.child({ reqId: state.requestId }));
 }
 
 /**
@@ -24,24 +31,21 @@ export function observe(log: Logger, metrics: Metrics) {
     const given = ctx.get('x-request-id');
     const requestId = REQUEST_ID.test(given) ? given : randomUUID();
     ctx.set('X-Request-Id', requestId);
-    const state = ctx.state as RequestState;
-    state.requestId = requestId;
-    state.log = log.child({ reqId: requestId });
+    (ctx.state as RequestState).requestId = requestId;
     const started = performance.now();
     try {
       if (UNTRACED.has(ctx.path)) await next();
       else {
         await inSpan(`HTTP ${ctx.method}`, { 'http.method': ctx.method, 'http.target': ctx.path, 'request.id': requestId }, async (span) => {
           await next();
-          span.setAttribute('http.status_code', ctx.status);
-          span.updateName(`${ctx.method} ${routeOf(ctx)}`);
+          span?.setAttribute('http.status_code', ctx.status);
+          span?.updateName(`${ctx.method} ${routeOf(ctx)}`);
         });
       }
     } finally {
-      const labels = { method: ctx.method, route: routeOf(ctx), status: String(ctx.status) };
-      metrics.httpRequests.inc(labels);
-      metrics.httpDuration.observe(labels, (performance.now() - started) / 1000);
-      if (state.log.isLevelEnabled('debug')) state.log.debug({ method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(performance.now() - started) }, 'request');
+      const ms = performance.now() - started;
+      metrics.httpDuration.observe({ method: ctx.method, route: routeOf(ctx), status: String(ctx.status) }, ms / 1000);
+      if (log.isLevelEnabled('debug')) requestLog(ctx, log).debug({ method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(ms) }, 'request');
     }
   };
 }

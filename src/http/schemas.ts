@@ -7,7 +7,8 @@ export const id = z.preprocess(
   z.number({ invalid_type_error: ID_MESSAGE }).int(ID_MESSAGE).positive(ID_MESSAGE).max(999_999_999_999_999, ID_MESSAGE),
 );
 
-export const idParams = z.object({ id }).strict();
+/** Path ids arrive as strings; a plain regex keeps this check cheap on the hot hold path. */
+export const idParams = z.object({ id: z.string().regex(/^[1-9][0-9]{0,14}$/, ID_MESSAGE).transform(Number) }).strict();
 
 export const isoDate = z
   .string()

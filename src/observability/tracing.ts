@@ -1,6 +1,11 @@
 import { SpanStatusCode, trace, type Span, type Tracer } from '@opentelemetry/api';
 import type { Logger } from '../logger.js';
 
+let exporting = false;
+
+/** True once spans are exported; until then no span is even started. */
+export const tracingOn = (): boolean => exporting;
+
 /** The service's tracer. Without an exporter configured it is OpenTelemetry's no-op, costing next to nothing. */
 export const tracer = (): Tracer => trace.getTracer('roomescape');
 
@@ -21,12 +26,14 @@ export async function startTracing(env: NodeJS.ProcessEnv, log: Logger): Promise
     spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter())],
   });
   provider.register();
+  exporting = true;
   log.info({ endpoint }, 'exporting traces over OTLP');
   return () => provider.shutdown();
 }
 
 /** Runs `work` inside a span that ends with it and records a thrown error. */
-export async function inSpan<T>(name: string, attributes: Record<string, string | number>, work: (span: Span) => Promise<T>): Promise<T> {
+export async function inSpan<T>(name: string, attributes: Record<string, string | number>, work: (span: Span | undefined) => Promise<T>): Promise<T> {
+  if (!exporting) return work(undefined);
   return tracer().startActiveSpan(name, { attributes }, async (span) => {
     try {
       return await work(span);

@@ -23,6 +23,9 @@ export interface ClockWiring {
   concurrency?: number;
 }
 
+/** Told of every tick this process runs once it has ended (self-timed, repeat-driven or asked for), with the counters after it. */
+export type TickListener = (result: TickResult, stats: ClockStats) => void;
+
 /** The typed face of the clock actor. */
 export class Clock {
   private stopped = false;
@@ -32,6 +35,8 @@ export class Clock {
     readonly mode: 'self' | 'driven',
     /** The counters as the actor last published them. */
     private readonly latest: () => ClockStats,
+    /** Called by the actor as each tick ends; see onTick(). */
+    private readonly listeners: Set<TickListener> = new Set(),
   ) {}
 
   /** Runs a tick now (or joins the running one); resolves with its result, or null once stopped. */
@@ -43,6 +48,15 @@ export class Clock {
   /** Ticks run by this process and what they expired; read without a round trip through the mailbox. */
   stats(): ClockStats {
     return { ...this.latest() };
+  }
+
+  /**
+   * Calls `listener` as each tick ends, whoever started it, until the returned function is called.
+   * It runs inside the actor's turn: keep it short; an exception it throws is logged and dropped.
+   */
+  onTick(listener: TickListener): () => void {
+    this.listeners.add(listener);
+    return () => void this.listeners.delete(listener);
   }
 
   /** No more ticks; resolves once the running tick has ended, then stops the actor. */
@@ -63,6 +77,7 @@ export function startClock(system: ActorSystemRef, wiring: ClockWiring): Clock {
   const { db, registry, everyMs, log, queues } = wiring;
   const mode = queues?.shared ? 'driven' : 'self';
   let latest: ClockStats = { ...initialClockState().stats, running: false };
+  const listeners = new Set<TickListener>();
   const actor = clockActor({
     everyMs,
     mode,
@@ -71,6 +86,15 @@ export function startClock(system: ActorSystemRef, wiring: ClockWiring): Clock {
       const { startedAt: _, error, ...counts } = result;
       if (error) log.error({ tick: stats.ticks, ...counts, error }, 'expiry tick failed');
       else log.info({ tick: stats.ticks, ...counts }, 'expiry tick');
+      // A copy: a listener may unsubscribe (or subscribe another) while being told.
+      for (const listener of [...listeners]) {
+        try {
+          listener(result, stats);
+        } catch (err) {
+          // Thrown inside the actor's turn it would crash the clock and lose the tick's end.
+          log.error({ err }, 'clock tick listener failed');
+        }
+      }
     },
     onStats: (stats) => (latest = stats),
   });
@@ -86,7 +110,7 @@ export function startClock(system: ActorSystemRef, wiring: ClockWiring): Clock {
   }) as Ref<ClockMessage>;
   dispatch(ref, { type: 'Arm' });
 
-  const clock = new Clock(ref, mode, () => latest);
+  const clock = new Clock(ref, mode, () => latest, listeners);
   if (mode === 'driven') {
     queues!.repeat(EXPIRY_TICK, everyMs, async (job) => {
       await clock.tick(job.scheduledAt);

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
 import { dispatch, spawn, stop, type ActorSystemRef, type Ref } from 'nact';
 import type { Config } from '../../config.js';
 import type { Db } from '../../db/knex.js';
@@ -161,11 +163,23 @@ export const dbHistoryWriter = (db: Db): HistoryWriter => ({
   forget: (prefix) => forgetHistoryGuards(db, prefix),
 });
 
+/**
+ * Spilled rows belong to one database: each database (host, port and name; the embedded one is
+ * its own) gets its own directory, so a data directory shared by several never replays rows into
+ * the wrong one.
+ */
+export function spillDirFor(config: Pick<Config, 'dataDir' | 'databaseUrl'>): string {
+  if (!config.databaseUrl) return join(config.dataDir, 'history', 'embedded');
+  const url = new URL(config.databaseUrl);
+  const id = createHash('sha256').update(`${url.hostname}:${url.port || 5432}${url.pathname}`).digest('hex').slice(0, 16);
+  return join(config.dataDir, 'history', id);
+}
+
 /** The process's history actor, configured from the environment. */
 export function createHistory(system: ActorSystemRef, { db, config, log }: HistoryWiring): History {
   return new History(system, {
     writer: dbHistoryWriter(db),
-    spill: new SpillFiles(config.dataDir),
+    spill: new SpillFiles(spillDirFor(config)),
     batchSize: config.historyBatchSize,
     flushMs: config.historyFlushMs,
     bufferMax: config.historyBufferMax,

@@ -11,8 +11,9 @@
  * Caveat: the handler awaits only the database; anything slower (the gateway) runs outside.
  */
 import type { Db } from '../../db/knex.js';
-import { ACTIVE_STATUSES, loadScheduleAggregate, type ScheduleAggregate } from '../../db/repositories/schedule-aggregate.js';
-import { commitTransition, commitTransitionWith, type Transition } from '../../db/repositories/schedule-transitions.js';
+import { ACTIVE_STATUSES, type ScheduleAggregate } from '../../db/repositories/schedule-aggregate.js';
+import type { ScheduleStore } from '../../db/repositories/schedule-batch.js';
+import { commitTransitionWith, type Transition } from '../../db/repositories/schedule-transitions.js';
 import { decide, type DecideEnv } from './decide.js';
 import type { BookingEventType, Effect, Written } from './decision.js';
 import type { AnyReply, Envelope, ScheduleCommand } from './protocol.js';
@@ -28,6 +29,8 @@ export interface BookingEvent {
 
 export interface ScheduleActorDeps {
   db: Db;
+  /** Single-row reads and writes, grouped with other actors' into one statement per batch. */
+  store: ScheduleStore;
   holdTtlMs: number;
   pendingTtlMs: number;
   staleMs: number;
@@ -47,7 +50,7 @@ const MUST_READ_BEFORE_DECLINING = new Set<ScheduleCommand['type']>(['SettlePaym
 
 export function scheduleActor(deps: ScheduleActorDeps) {
   const read = async (scheduleId: number): Promise<ScheduleState> => {
-    const aggregate = await loadScheduleAggregate(deps.db, scheduleId);
+    const aggregate = await deps.store.load(scheduleId);
     deps.onDeadline?.(scheduleId, aggregate ? nextDeadline(aggregate) : null);
     return { aggregate, confirmedAt: Date.now() };
   };
@@ -78,7 +81,7 @@ export function scheduleActor(deps: ScheduleActorDeps) {
 
       const agg = current.aggregate!;
       const transition: Transition = { scheduleId, version: agg.schedule.version, schedule: decision.schedule, reservation: decision.reservation };
-      const written = await write(deps.db, transition, decision.effect);
+      const written = await write(deps, transition, decision.effect);
       if (!written) {
         current = await read(scheduleId);
         fresh = true;
@@ -98,13 +101,13 @@ export function scheduleActor(deps: ScheduleActorDeps) {
   };
 }
 
-async function write(db: Db, transition: Transition, effect: Effect | undefined): Promise<Written | null> {
+async function write(deps: ScheduleActorDeps, transition: Transition, effect: Effect | undefined): Promise<Written | null> {
   if (!effect) {
-    const committed = await commitTransition(db, transition);
+    const committed = await deps.store.commit(transition);
     return committed && { ...committed, refund: null };
   }
   return commitTransitionWith(
-    db,
+    deps.db,
     transition,
     effect.kind === 'insertPayment' ? { insertPayment: effect.payment } : { requestRefund: { reservationId: effect.reservationId, reason: effect.reason } },
   );

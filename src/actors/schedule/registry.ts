@@ -11,6 +11,7 @@
 import { dispatch, spawn, spawnStateless, stop, type ActorSystemRef, type Ref, type SupervisionContext } from 'nact';
 import { isDatabaseUnavailable } from '../../db/errors.js';
 import { scheduleActor, type ScheduleActorDeps } from './actor.js';
+import { refuseFromSnapshot } from './snapshot.js';
 import type { AnyReply, Envelope, ReplyTo, ScheduleCommand } from './protocol.js';
 import { initialState, type ScheduleState } from './state.js';
 
@@ -21,8 +22,15 @@ export interface RegistryOptions {
   onCrash?: (scheduleId: number, err: unknown) => void;
 }
 
+interface PendingAsk {
+  deadline: number;
+  expire: () => void;
+}
+
 interface Entry {
   ref: Ref<Envelope>;
+  /** The actor's state after the last message it handled: read, never written, outside the actor. */
+  published?: ScheduleState;
   inFlight: number;
   lastUsed: number;
   /** Sends Expire to this actor when its hold or unpaid reservation lapses. */
@@ -44,37 +52,57 @@ export class ScheduleRegistry {
   private readonly routers: Ref<unknown>[];
   private readonly entries = new Map<number, Entry>();
   private readonly sweeper: NodeJS.Timeout;
-  private readonly handle: ReturnType<typeof scheduleActor>;
+  /** Asks not answered yet, oldest first: they all wait the same time, so the oldest times out first. */
+  private readonly pending = new Set<PendingAsk>();
+  private readonly timeouts: NodeJS.Timeout;
+  private readonly refuse: ReturnType<typeof refuseFromSnapshot>;
+  private readonly handle: (state: ScheduleState, envelope: Envelope) => Promise<ScheduleState>;
   private spawned = 0;
   private passivated = 0;
 
   constructor(system: ActorSystemRef, deps: ScheduleActorDeps, private readonly options: RegistryOptions) {
-    this.handle = scheduleActor({
+    const actor = scheduleActor({
       ...deps,
       onDeadline: (scheduleId, at) => {
         this.armDeadline(scheduleId, at);
         deps.onDeadline?.(scheduleId, at);
       },
     });
+    this.handle = async (state, envelope) => {
+      const next = await actor(state, envelope);
+      const entry = this.entries.get(envelope.scheduleId);
+      if (entry) entry.published = next;
+      return next;
+    };
+    this.refuse = refuseFromSnapshot(deps);
     this.routers = Array.from({ length: options.shards }, (_, i) => spawnStateless(system, () => undefined, `schedule-shard-${i}`));
     this.sweeper = setInterval(() => this.passivateIdle(), Math.max(50, Math.floor(options.idleMs / 2)));
     this.sweeper.unref();
+    // One timer for every ask's timeout, rather than a timer per ask.
+    this.timeouts = setInterval(() => this.expireAsks(), Math.max(10, Math.min(100, Math.floor(options.askTimeoutMs / 10))));
+    this.timeouts.unref();
   }
 
   /** Sends a command to the schedule's actor and resolves with its reply, or a failure after the ask timeout. */
   ask<C extends ScheduleCommand>(scheduleId: number, command: C): Promise<ReplyTo<C>> {
     const entry = this.entryFor(scheduleId);
+    const refusal = entry.published && this.refuse(entry.published, command);
+    if (refusal) {
+      entry.lastUsed = Date.now();
+      return Promise.resolve(refusal as ReplyTo<C>);
+    }
     entry.inFlight += 1;
     entry.lastUsed = Date.now();
     return new Promise<ReplyTo<C>>((resolve) => {
       let settled = false;
-      const timer = setTimeout(() => settle({ ok: false, code: 'ACTOR_TIMEOUT' }), this.options.askTimeoutMs);
       const settle = (reply: ReplyTo<C>) => {
         if (settled) return;
         settled = true;
-        clearTimeout(timer);
+        this.pending.delete(waiting);
         resolve(reply);
       };
+      const waiting: PendingAsk = { deadline: Date.now() + this.options.askTimeoutMs, expire: () => settle({ ok: false, code: 'ACTOR_TIMEOUT' }) };
+      this.pending.add(waiting);
       const envelope: Envelope<C> = {
         scheduleId,
         command,
@@ -96,6 +124,8 @@ export class ScheduleRegistry {
 
   stop(): void {
     clearInterval(this.sweeper);
+    clearInterval(this.timeouts);
+    for (const waiting of [...this.pending]) waiting.expire();
     for (const entry of this.entries.values()) {
       clearTimeout(entry.deadline);
       stop(entry.ref);
@@ -116,6 +146,14 @@ export class ScheduleRegistry {
     this.entries.set(scheduleId, entry);
     this.spawned += 1;
     return entry;
+  }
+
+  private expireAsks(): void {
+    const now = Date.now();
+    for (const waiting of this.pending) {
+      if (waiting.deadline > now) break;
+      waiting.expire();
+    }
   }
 
   private armDeadline(scheduleId: number, at: Date | null): void {

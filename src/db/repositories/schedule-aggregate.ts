@@ -80,23 +80,31 @@ export function toReservation(r: Raw): ReservationRow {
   };
 }
 
-/** One round trip: the schedule, its theme's terms and its active reservation, or null if there is no such schedule. */
-export async function loadScheduleAggregate(db: Db, scheduleId: number): Promise<ScheduleAggregate | null> {
+/** One round trip for many schedules: each with its theme's terms and its active reservation; missing ids are absent. */
+export async function loadScheduleAggregates(db: Db, scheduleIds: number[]): Promise<Map<number, ScheduleAggregate>> {
   const { rows } = await db.raw<{ rows: Raw[] }>(
     `SELECT row_to_json(s) AS s, t.price, t.min_players, t.max_players, row_to_json(r) AS r
        FROM schedules s
        JOIN themes t ON t.id = s.theme_id
        LEFT JOIN reservations r ON r.schedule_id = s.id AND r.status IN ('PENDING', 'PAYMENT_IN_PROGRESS', 'CONFIRMED')
-      WHERE s.id = ?`,
-    [scheduleId],
+      WHERE s.id = ANY(?::bigint[])`,
+    [scheduleIds],
   );
-  const row = rows[0];
-  if (!row) return null;
-  return {
-    schedule: toSchedule(reviveTimes(row.s as Raw, ['starts_at', 'hold_expires_at'])),
-    terms: { price: row.price as number, minPlayers: row.min_players as number, maxPlayers: row.max_players as number },
-    reservation: row.r ? toReservation(reviveTimes(row.r as Raw, ['expires_at', 'created_at', 'updated_at'])) : null,
-  };
+  const found = new Map<number, ScheduleAggregate>();
+  for (const row of rows) {
+    const schedule = toSchedule(reviveTimes(row.s as Raw, ['starts_at', 'hold_expires_at']));
+    found.set(schedule.id, {
+      schedule,
+      terms: { price: row.price as number, minPlayers: row.min_players as number, maxPlayers: row.max_players as number },
+      reservation: row.r ? toReservation(reviveTimes(row.r as Raw, ['expires_at', 'created_at', 'updated_at'])) : null,
+    });
+  }
+  return found;
+}
+
+/** The schedule, its theme's terms and its active reservation, or null if there is no such schedule. */
+export async function loadScheduleAggregate(db: Db, scheduleId: number): Promise<ScheduleAggregate | null> {
+  return (await loadScheduleAggregates(db, [scheduleId])).get(scheduleId) ?? null;
 }
 
 /** row_to_json turns timestamps into strings; this brings back Date objects. */

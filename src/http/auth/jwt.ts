@@ -22,6 +22,11 @@ export function signToken(claims: { sub: number; role: Role }, secret: string, t
 
 /** The claims of a well-formed, correctly signed, unexpired token; otherwise null. */
 export function verifyToken(token: string, secret: string, now = Date.now()): Claims | null {
+  const claims = verifySignature(token, secret);
+  return claims && claims.exp * 1000 > now ? claims : null;
+}
+
+function verifySignature(token: string, secret: string): Claims | null {
   const parts = token.split('.');
   if (parts.length !== 3 || parts[0] !== HEADER) return null;
   const signature = Buffer.from(parts[2]!, 'base64url');
@@ -34,6 +39,24 @@ export function verifyToken(token: string, secret: string, now = Date.now()): Cl
     return null;
   }
   if (typeof claims.sub !== 'number' || (claims.role !== 'USER' && claims.role !== 'ADMIN') || typeof claims.exp !== 'number') return null;
-  if (claims.exp * 1000 <= now) return null;
   return claims as Claims;
+}
+
+/**
+ * verifyToken with a memory of tokens already checked, so a client's repeated requests skip the
+ * HMAC. Only tokens whose signature checked out are remembered; expiry is checked on every use.
+ */
+export function tokenVerifier(secret: string, capacity = 10_000): (token: string, now?: number) => Claims | null {
+  const verified = new Map<string, Claims>();
+  return (token, now = Date.now()) => {
+    let claims = verified.get(token);
+    if (!claims) {
+      const checked = verifySignature(token, secret);
+      if (!checked) return null;
+      claims = checked;
+      if (verified.size >= capacity) verified.delete(verified.keys().next().value!);
+      verified.set(token, claims);
+    }
+    return claims.exp * 1000 > now ? claims : null;
+  };
 }

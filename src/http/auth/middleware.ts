@@ -1,7 +1,7 @@
 import type { Context, Next } from 'koa';
 import type { Role } from '../../db/models/index.js';
 import { AppError } from '../errors.js';
-import { verifyToken } from './jwt.js';
+import { tokenVerifier } from './jwt.js';
 
 export const TOKEN_COOKIE = 'token';
 
@@ -21,10 +21,14 @@ function tokenOf(ctx: Context): string | undefined {
 }
 
 /** Requires a valid token (Bearer header or the login cookie); with `role`, also that role. */
+// One memory of verified tokens per secret, shared by every route that requires sign-in.
+const verifiers = new Map<string, ReturnType<typeof tokenVerifier>>();
+
 export function requireAuth(secret: string, role?: Role) {
+  const verify = verifiers.get(secret) ?? verifiers.set(secret, tokenVerifier(secret)).get(secret)!;
   return async (ctx: Context, next: Next) => {
     const token = tokenOf(ctx);
-    const claims = token ? verifyToken(token, secret) : null;
+    const claims = token ? verify(token) : null;
     if (!claims) throw new AppError(401, 'UNAUTHORIZED', 'sign in first: the token is missing, invalid or expired');
     if (role && claims.role !== role) throw new AppError(403, 'FORBIDDEN', `this needs the ${role} role`);
     (ctx.state as AuthState).caller = { userId: claims.sub, role: claims.role };

@@ -1,0 +1,26 @@
+import type { ScheduleActorDeps } from './actor.js';
+import { decide } from './decide.js';
+import type { AnyReply, ScheduleCommand } from './protocol.js';
+import type { ScheduleState } from './state.js';
+
+/**
+ * A hold that loses is answered from the actor's published state, without queueing behind the
+ * actor: under contention almost every request is such a loser. The answer is the actor's own
+ * rule (`decide`) on the state it last committed, used only while that state is as fresh as an
+ * answer from the actor's memory would be. It is the answer the request would get had it been
+ * handled just before the messages still queued; anything else goes through the actor.
+ */
+export function refuseFromSnapshot(deps: Pick<ScheduleActorDeps, 'holdTtlMs' | 'pendingTtlMs' | 'staleMs' | 'onReply'>) {
+  const noOrderIds = () => {
+    throw new Error('a refusal never creates an order');
+  };
+  return (published: ScheduleState, command: ScheduleCommand): AnyReply | undefined => {
+    if (command.type !== 'Hold' || !published.aggregate) return undefined;
+    const now = new Date();
+    if (now.getTime() - published.confirmedAt > deps.staleMs) return undefined;
+    const decision = decide(published.aggregate, command, { now, holdTtlMs: deps.holdTtlMs, pendingTtlMs: deps.pendingTtlMs, newOrderId: noOrderIds });
+    if (decision.kind !== 'reply' || decision.reply.ok || decision.reply.code !== 'SCHEDULE_NOT_AVAILABLE') return undefined;
+    deps.onReply?.(command, decision.reply);
+    return decision.reply;
+  };
+}

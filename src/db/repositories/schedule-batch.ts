@@ -1,0 +1,105 @@
+import type { Knex } from 'knex';
+import type { Db } from '../knex.js';
+import { sqlStateOf } from '../errors.js';
+import { loadScheduleAggregates, toSchedule, type ScheduleAggregate } from './schedule-aggregate.js';
+import { commitTransition, type Committed, type Transition } from './schedule-transitions.js';
+
+interface Pending<I, O> {
+  input: I;
+  resolve: (o: O) => void;
+  reject: (err: unknown) => void;
+}
+
+/**
+ * Collects single-row requests made in the same turn of the event loop (or up to `maxBatch`) and
+ * serves them with one statement, answering each caller with its own row. Many actors' reads or
+ * writes then cost one round trip and, for writes, one commit.
+ */
+class Batcher<I, O> {
+  private queue: Pending<I, O>[] = [];
+  private scheduled = false;
+
+  constructor(
+    private readonly run: (inputs: I[]) => Promise<O[]>,
+    private readonly maxBatch: number,
+  ) {}
+
+  submit(input: I): Promise<O> {
+    return new Promise<O>((resolve, reject) => {
+      this.queue.push({ input, resolve, reject });
+      if (this.queue.length >= this.maxBatch) this.flush();
+      else if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  private flush(): void {
+    this.scheduled = false;
+    const batch = this.queue;
+    if (batch.length === 0) return;
+    this.queue = [];
+    this.run(batch.map((p) => p.input)).then(
+      (outputs) => batch.forEach((p, i) => p.resolve(outputs[i]!)),
+      (err: unknown) => batch.forEach((p) => p.reject(err)),
+    );
+  }
+}
+
+/** A schedule-only transition that sets every column: the kind a batch can carry. */
+export type FullTransition = Transition & { schedule: Required<Transition['schedule']>; reservation?: undefined };
+
+export const isBatchable = (t: Transition): t is FullTransition =>
+  !t.reservation && 'status' in t.schedule && 'heldBy' in t.schedule && 'holdExpiresAt' in t.schedule;
+
+/** Reads and compare-and-set writes of schedules, grouped across actors (group commit). */
+export interface ScheduleStore {
+  load(scheduleId: number): Promise<ScheduleAggregate | null>;
+  commit(t: Transition): Promise<Committed | null>;
+}
+
+export function batchedScheduleStore(db: Db, maxBatch = 100): ScheduleStore {
+  const loads = new Batcher<number, ScheduleAggregate | null>(async (ids) => {
+    const found = await loadScheduleAggregates(db, ids);
+    return ids.map((id) => found.get(id) ?? null);
+  }, maxBatch);
+  const writes = new Batcher<FullTransition, Committed | null>((ts) => casMany(db, ts), maxBatch);
+  return {
+    load: (id) => loads.submit(id),
+    commit: (t) => (isBatchable(t) ? writes.submit(t) : commitTransition(db, t)),
+  };
+}
+
+/**
+ * One UPDATE for many schedules, each at its own expected version: a row whose version moved is
+ * simply not returned, and its caller sees null, as with a single compare-and-set. Two processes'
+ * batches may lock shared rows in different orders; on a deadlock, the rows go one by one.
+ */
+async function casMany(db: Db, ts: FullTransition[]): Promise<(Committed | null)[]> {
+  if (ts.length === 1) return [await commitTransition(db, ts[0]!)];
+  try {
+    const { rows } = await db.raw<{ rows: Record<string, unknown>[] }>(
+      `UPDATE schedules s
+          SET status = v.status, held_by = v.held_by, hold_expires_at = v.hold_expires_at, version = s.version + 1, updated_at = now()
+         FROM unnest(?::bigint[], ?::int[], ?::text[], ?::bigint[], ?::timestamptz[]) AS v(id, version, status, held_by, hold_expires_at)
+        WHERE s.id = v.id AND s.version = v.version
+        RETURNING s.*`,
+      [
+        ts.map((t) => t.scheduleId),
+        ts.map((t) => t.version),
+        ts.map((t) => t.schedule.status),
+        ts.map((t) => t.schedule.heldBy) as unknown as Knex.Value,
+        ts.map((t) => t.schedule.holdExpiresAt) as unknown as Knex.Value,
+      ],
+    );
+    const byId = new Map(rows.map((r) => [r.id as number, toSchedule(r)]));
+    return ts.map((t) => {
+      const schedule = byId.get(t.scheduleId);
+      return schedule ? { schedule, reservation: null } : null;
+    });
+  } catch (err) {
+    if (sqlStateOf(err) !== '40P01') throw err;
+    return Promise.all(ts.map((t) => commitTransition(db, t)));
+  }
+}
