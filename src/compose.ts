@@ -9,6 +9,7 @@ import { createMetrics, type Metrics } from './observability/metrics.js';
 import { countPaymentOutcomes, countReplies } from './observability/outcomes.js';
 import { startPayments, type PaymentGateway, type Payments } from './payments/index.js';
 import { startCommandBus } from './queue/index.js';
+import { ScheduleListings } from './services/listings.js';
 import type { JobQueue } from './queue/types.js';
 
 export interface Parts {
@@ -32,7 +33,8 @@ export interface Composed {
 /** Wires actors, payments, the command bus, metrics and the HTTP app over a database, a queue and a gateway. */
 export function compose({ config, db, log, queues, gateway, jwtSecret }: Parts): Composed {
   const metrics = createMetrics();
-  const actors = startActors(config, db, log, queues, { onReply: countReplies(metrics) });
+  const listings = new ScheduleListings(db);
+  const actors = startActors(config, db, log, queues, { onReply: countReplies(metrics), onCommitted: (schedule) => listings.apply(schedule) });
   startCommandBus(queues, actors.schedules, { log });
   const payments = startPayments({
     db,
@@ -45,7 +47,7 @@ export function compose({ config, db, log, queues, gateway, jwtSecret }: Parts):
     onOutcome: countPaymentOutcomes(metrics),
   });
   registerCollectors(metrics, { actors, db, queues });
-  const app = createApp({ config, db, actors, payments, log, metrics, jwtSecret });
+  const app = createApp({ config, db, actors, payments, listings, log, metrics, jwtSecret });
   return {
     app,
     actors,

@@ -7,6 +7,7 @@ import type { JobQueue } from '../queue/types.js';
 import { startClock, type Clock } from './clock/index.js';
 import { createHistory, type History } from './history/index.js';
 import { batchedScheduleStore } from '../db/repositories/schedule-batch.js';
+import type { ScheduleRow } from '../db/repositories/schedule-aggregate.js';
 import { ScheduleRegistry, type AnyReply, type ScheduleCommand } from './schedule/index.js';
 
 export interface Actors {
@@ -23,6 +24,8 @@ export const newOrderId = (scheduleId: number): string => `rsv-${scheduleId}-${r
 export interface ActorHooks {
   /** Every schedule actor answer, for metrics. */
   onReply?: (command: ScheduleCommand, reply: AnyReply) => void;
+  /** Every schedule row a schedule actor commits. */
+  onCommitted?: (schedule: ScheduleRow) => void;
 }
 
 /** `queues`: when shared (Redis), the expiry tick is their repeat, once across instances; otherwise the clock times itself. */
@@ -39,6 +42,7 @@ export function startActors(config: Config, db: Db, log: Logger, queues?: JobQue
       staleMs: config.actorStaleMs,
       newOrderId,
       onReply: hooks.onReply,
+      onCommitted: hooks.onCommitted,
       onEvents: (events) => {
         for (const event of events) history.recordEvent(event);
       },

@@ -1,5 +1,6 @@
 import type { Db } from '../db/knex.js';
-import { listThemeSchedules, type ScheduleListing } from '../db/repositories/schedules.js';
+import type { ScheduleListing } from '../db/repositories/schedules.js';
+import type { ScheduleListings } from './listings.js';
 import { findTheme, listThemes, popularThemes, type Theme } from '../db/repositories/themes.js';
 import { listStores, type Store } from '../db/repositories/stores.js';
 
@@ -11,7 +12,5 @@ export const popular = (db: Db, days: number, limit: number, now = new Date()) =
   popularThemes(db, new Date(now.getTime() - days * 86_400_000), limit);
 
 /** A theme's schedules on a Seoul date that have not started yet; null when the theme does not exist. */
-export async function themeSchedules(db: Db, themeId: number, date: string, now = new Date()): Promise<ScheduleListing[] | null> {
-  if (!(await findTheme(db, themeId))) return null;
-  return listThemeSchedules(db, themeId, date, now);
-}
+export const themeSchedules = (listings: ScheduleListings, themeId: number, date: string, now = new Date()): Promise<ScheduleListing[] | null> =>
+  listings.list(themeId, date, now);

@@ -39,6 +39,8 @@ export interface ScheduleActorDeps {
   onReply?: (command: ScheduleCommand, reply: AnyReply) => void;
   /** Called after each committed transition with the facts it established. */
   onEvents?: (events: BookingEvent[]) => void;
+  /** Called with the schedule row after every committed transition. */
+  onCommitted?: (schedule: ScheduleAggregate['schedule']) => void;
   /** Called whenever the next moment something on this schedule lapses changes (null: nothing will). */
   onDeadline?: (scheduleId: number, at: Date | null) => void;
 }
@@ -94,6 +96,7 @@ export function scheduleActor(deps: ScheduleActorDeps) {
       const next = merge(agg, transition, written);
       if (command.type === 'Expire' && agg.schedule.status === 'HOLD' && !agg.reservation && agg.schedule.heldBy !== null) next.lapsedHoldOf = agg.schedule.heldBy;
       answer(decision.reply(written));
+      deps.onCommitted?.(written.schedule);
       if (decision.events?.length) deps.onEvents?.(decision.events.map((type) => eventOf(type, command, agg, written, now)));
       deps.onDeadline?.(scheduleId, nextDeadline(next));
       return { aggregate: next, confirmedAt: Date.now() };

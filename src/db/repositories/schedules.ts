@@ -10,14 +10,14 @@ export interface ScheduleListing {
   status: ScheduleStatus;
 }
 
-/** A theme's schedules on one Seoul date, starting at or after `from`, in start order. */
-export async function listThemeSchedules(db: Db, themeId: number, date: string, from: Date): Promise<ScheduleListing[]> {
-  const rows = await db('schedules')
-    .select('id', 'theme_id', 'date', 'start_time', 'status')
-    .where({ theme_id: themeId, date })
-    .andWhere('starts_at', '>=', from)
-    .orderBy('start_time');
-  return rows.map((r) => ({ id: r.id, themeId: r.theme_id, date: r.date, startTime: r.start_time, status: r.status }));
+export interface DayListing extends ScheduleListing {
+  startsAt: Date;
+}
+
+/** All of a theme's schedules on one Seoul date, in start order, with the instant each starts. */
+export async function listThemeDay(db: Db, themeId: number, date: string): Promise<DayListing[]> {
+  const rows = await db('schedules').select('id', 'theme_id', 'date', 'start_time', 'status', 'starts_at').where({ theme_id: themeId, date }).orderBy('start_time');
+  return rows.map((r) => ({ id: r.id, themeId: r.theme_id, date: r.date, startTime: r.start_time, status: r.status, startsAt: r.starts_at }));
 }
 
 export interface NewSchedule {

@@ -9,7 +9,7 @@ import type { AppDeps } from '../deps.js';
 
 const themeNotFound = () => new AppError(404, 'THEME_NOT_FOUND', 'no such theme');
 
-export function catalogueRoutes({ db, actors }: AppDeps): Router {
+export function catalogueRoutes({ db, actors, listings }: AppDeps): Router {
   const router = new Router();
 
   router.get('/stores', async (ctx) => {
@@ -34,7 +34,7 @@ export function catalogueRoutes({ db, actors }: AppDeps): Router {
   router.get('/themes/:id/schedules', async (ctx) => {
     const { id } = parseParams(ctx, idParams);
     const { date } = parseQuery(ctx, themeSchedulesQuery);
-    ctx.body = (await catalogue.themeSchedules(db, id, date)) ?? throwIt(themeNotFound());
+    ctx.body = (await catalogue.themeSchedules(listings, id, date)) ?? throwIt(themeNotFound());
   });
 
   router.get('/schedules/:id', async (ctx) => {
