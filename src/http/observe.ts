@@ -27,6 +27,14 @@ export function requestLog(ctx: Context, base: Logger): Logger {
  * request's count and latency by route template and status.
  */
 export function observe(log: Logger, metrics: Metrics) {
+  // Label sets are few (route × method × status): keep each one's child, saving a label hash per request.
+  const children = new Map<string, ReturnType<Metrics['httpDuration']['labels']>>();
+  const durationOf = (method: string, route: string, status: number) => {
+    const key = `${method} ${status} ${route}`;
+    let child = children.get(key);
+    if (!child) children.set(key, (child = metrics.httpDuration.labels({ method, route, status: String(status) })));
+    return child;
+  };
   return async (ctx: Context, next: Next) => {
     const given = ctx.get('x-request-id');
     const requestId = REQUEST_ID.test(given) ? given : randomUUID();
@@ -44,7 +52,7 @@ export function observe(log: Logger, metrics: Metrics) {
       }
     } finally {
       const ms = performance.now() - started;
-      metrics.httpDuration.observe({ method: ctx.method, route: routeOf(ctx), status: String(ctx.status) }, ms / 1000);
+      durationOf(ctx.method, routeOf(ctx), ctx.status).observe(ms / 1000);
       if (log.isLevelEnabled('debug')) requestLog(ctx, log).debug({ method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(ms) }, 'request');
     }
   };

@@ -1,3 +1,4 @@
+import type { Context } from 'koa';
 import { AppError } from './errors.js';
 
 /** How each rejection or fault an actor can answer with reaches the client. */
@@ -17,6 +18,26 @@ const STATUS: Record<string, [number, string]> = {
   WRITE_CONFLICT: [503, 'the time slot is changing too fast; try again'],
   ACTOR_FAILED: [500, 'something went wrong on our side'],
 };
+
+const bodies = new Map<string, string>();
+
+/**
+ * For the hot paths: returns a successful reply, or writes a client rejection straight into the
+ * response (no exception: under contention nearly every hold is refused) and returns undefined.
+ * Faults (5xx) still throw, to be logged by the error middleware.
+ */
+export function okOrRefuse<R extends { ok: boolean }>(ctx: Context, reply: R): Extract<R, { ok: true }> | undefined {
+  if (reply.ok) return reply as Extract<R, { ok: true }>;
+  const code = (reply as unknown as { code: string }).code;
+  const [status, message] = STATUS[code] ?? [500, ''];
+  if (status >= 500) return expectOk(reply);
+  let body = bodies.get(code);
+  if (!body) bodies.set(code, (body = JSON.stringify({ code, message })));
+  ctx.status = status;
+  ctx.type = 'application/json';
+  ctx.body = body;
+  return undefined;
+}
 
 /** Unwraps a successful reply, or throws the AppError its code maps to. */
 export function expectOk<R extends { ok: boolean }>(reply: R): Extract<R, { ok: true }> {

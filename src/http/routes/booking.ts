@@ -3,7 +3,7 @@ import { createReservation, holdSchedule, releaseSchedule } from '../../actors/s
 import { mine, visibleReservation } from '../../services/reservations.js';
 import { requireAuth, callerOf } from '../auth/middleware.js';
 import { AppError } from '../errors.js';
-import { expectOk } from '../replies.js';
+import { expectOk, okOrRefuse } from '../replies.js';
 import { idParams, reservationBody } from '../schemas.js';
 import { parseBody, parseParams } from '../validate.js';
 import type { AppDeps } from '../deps.js';
@@ -14,7 +14,8 @@ export function bookingRoutes({ db, actors, jwtSecret }: AppDeps): Router {
 
   router.post('/schedules/:id/hold', signedIn, async (ctx) => {
     const { id } = parseParams(ctx, idParams);
-    ctx.body = expectOk(await holdSchedule(actors.schedules, { scheduleId: id, userId: callerOf(ctx).userId })).hold;
+    const held = okOrRefuse(ctx, await holdSchedule(actors.schedules, { scheduleId: id, userId: callerOf(ctx).userId }));
+    if (held) ctx.body = held.hold;
   });
 
   router.delete('/schedules/:id/hold', signedIn, async (ctx) => {
