@@ -31,6 +31,8 @@ interface Entry {
   ref: Ref<Envelope>;
   /** The actor's state after the last message it handled: read, never written, outside the actor. */
   published?: ScheduleState;
+  /** The re-read that waiting holds are queued behind, while there is one. */
+  refreshing?: Promise<void>;
   inFlight: number;
   lastUsed: number;
   /** Sends Expire to this actor when its hold or unpaid reservation lapses. */
@@ -86,11 +88,30 @@ export class ScheduleRegistry {
   /** Sends a command to the schedule's actor and resolves with its reply, or a failure after the ask timeout. */
   ask<C extends ScheduleCommand>(scheduleId: number, command: C): Promise<ReplyTo<C>> {
     const entry = this.entryFor(scheduleId);
-    const refusal = entry.published && this.refuse(entry.published, command);
-    if (refusal) {
+    const early = entry.published && this.refuse(entry.published, command);
+    if (early?.kind === 'refused') {
       entry.lastUsed = Date.now();
-      return Promise.resolve(refusal as ReplyTo<C>);
+      return Promise.resolve(early.reply as ReplyTo<C>);
     }
+    if (early?.kind === 'stale') return this.afterRefresh(scheduleId, entry, command);
+    return this.send(scheduleId, entry, command);
+  }
+
+  /**
+   * A burst of holds arriving while the published state is too old to refuse from waits for one
+   * re-read (a Get, which re-reads stale memory), instead of queueing one by one behind it.
+   */
+  private async afterRefresh<C extends ScheduleCommand>(scheduleId: number, entry: Entry, command: C): Promise<ReplyTo<C>> {
+    entry.refreshing ??= this.send(scheduleId, entry, { type: 'Get' }).then(() => {
+      entry.refreshing = undefined;
+    });
+    await entry.refreshing;
+    const early = entry.published && this.refuse(entry.published, command);
+    if (early?.kind === 'refused') return early.reply as ReplyTo<C>;
+    return this.send(scheduleId, entry, command);
+  }
+
+  private send<C extends ScheduleCommand>(scheduleId: number, entry: Entry, command: C): Promise<ReplyTo<C>> {
     entry.inFlight += 1;
     entry.lastUsed = Date.now();
     return new Promise<ReplyTo<C>>((resolve) => {

@@ -3,6 +3,11 @@ import { decide } from './decide.js';
 import type { AnyReply, ScheduleCommand } from './protocol.js';
 import type { ScheduleState } from './state.js';
 
+/** `refused`: answer this now; `stale`: the state is too old to answer from, re-read first; undefined: ask the actor. */
+export type Early = { kind: 'refused'; reply: AnyReply } | { kind: 'stale' };
+
+const STALE: Early = { kind: 'stale' };
+
 /**
  * A hold that loses is answered from the actor's published state, without queueing behind the
  * actor: under contention almost every request is such a loser. The answer is the actor's own
@@ -14,13 +19,13 @@ export function refuseFromSnapshot(deps: Pick<ScheduleActorDeps, 'holdTtlMs' | '
   const noOrderIds = () => {
     throw new Error('a refusal never creates an order');
   };
-  return (published: ScheduleState, command: ScheduleCommand): AnyReply | undefined => {
+  return (published: ScheduleState, command: ScheduleCommand): Early | undefined => {
     if (command.type !== 'Hold' || !published.aggregate) return undefined;
     const now = new Date();
-    if (now.getTime() - published.confirmedAt > deps.staleMs) return undefined;
+    if (now.getTime() - published.confirmedAt > deps.staleMs) return STALE;
     const decision = decide(published.aggregate, command, { now, holdTtlMs: deps.holdTtlMs, pendingTtlMs: deps.pendingTtlMs, newOrderId: noOrderIds });
     if (decision.kind !== 'reply' || decision.reply.ok || decision.reply.code !== 'SCHEDULE_NOT_AVAILABLE') return undefined;
     deps.onReply?.(command, decision.reply);
-    return decision.reply;
+    return { kind: 'refused', reply: decision.reply };
   };
 }
