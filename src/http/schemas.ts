@@ -40,32 +40,22 @@ export const storeBody = z
   .object({ name: z.string().trim().min(1).max(100), address: z.string().trim().min(1).max(200), phone: z.string().trim().max(30).nullable().optional() })
   .strict();
 
-export const themeBody = z
-  .object({
-    storeId: id,
-    name: z.string().trim().min(1).max(100),
-    description: z.string().max(2000).default(''),
-    price: z.number().int().min(1).max(10_000_000),
-    durationMinutes: z.number().int().min(1).max(600),
-    minPlayers: z.number().int().min(1).max(100),
-    maxPlayers: z.number().int().min(1).max(100),
-    difficulty: z.number().int().min(1).max(5),
-  })
+const themeFields = z.object({
+  name: z.string().trim().min(1).max(100),
+  description: z.string().max(2000),
+  price: z.number().int().min(1).max(10_000_000),
+  durationMinutes: z.number().int().min(1).max(600),
+  minPlayers: z.number().int().min(1).max(100),
+  maxPlayers: z.number().int().min(1).max(100),
+  difficulty: z.number().int().min(1).max(5),
+});
+
+export const themeBody = themeFields
+  .extend({ storeId: id, description: themeFields.shape.description.default('') })
   .strict()
   .refine((t) => t.maxPlayers >= t.minPlayers, { message: 'must be at least minPlayers', path: ['maxPlayers'] });
 
-export const themePatchBody = z
-  .object({
-    name: z.string().trim().min(1).max(100),
-    description: z.string().max(2000),
-    price: z.number().int().min(1).max(10_000_000),
-    durationMinutes: z.number().int().min(1).max(600),
-    minPlayers: z.number().int().min(1).max(100),
-    maxPlayers: z.number().int().min(1).max(100),
-    difficulty: z.number().int().min(1).max(5),
-  })
-  .partial()
-  .strict();
+export const themePatchBody = themeFields.partial().strict();
 
 export const bulkSchedulesBody = z
   .object({ themeId: id, from: isoDate, to: isoDate, startTimes: z.array(startTime).min(1).max(48) })

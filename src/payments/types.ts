@@ -4,17 +4,10 @@ import type { Db } from '../db/knex.js';
 import type { Logger } from '../logger.js';
 import type { JobQueue } from '../queue/types.js';
 import type { PaymentGateway } from './gateway.js';
+import type { PaymentAttemptRecord } from '../db/repositories/history.js';
 
-export interface PaymentAttemptRecord {
-  reservationId: number;
-  orderId: string;
-  paymentKey: string;
-  amount: number;
-  success: boolean;
-  code: string | null;
-  message: string | null;
-  at: Date;
-}
+export type { PaymentAttemptRecord };
+
 
 export interface PaymentDeps {
   db: Db;

@@ -8,27 +8,18 @@ import type { Logger } from '../../logger.js';
 import { historyActor, type HistoryDeps } from './actor.js';
 import type { BookingEventRecord, BookingEventType, HistoryMessage, HistoryRow, LoginRecord, PaymentAttemptRecord } from './protocol.js';
 import { SpillFiles } from './spill.js';
-import { buffered, createHistoryState, spilledRows, type HistoryState, type SealedFile } from './state.js';
+import { buffered, createHistoryState, spilledRows, type HistoryCounters, type HistoryState, type SealedFile } from './state.js';
 import type { HistoryWriter } from './writes.js';
 
 export type { LoginRecord, PaymentAttemptRecord, BookingEventRecord, BookingEventType, HistoryDeps, HistoryWriter };
 
-export interface HistoryStats {
+export interface HistoryStats extends HistoryCounters {
   /** Rows in memory, queued or being written. */
   buffered: number;
   /** Rows in spill files, not yet replayed. */
   spilledRows: number;
-  insertStatements: number;
-  rowsWritten: number;
-  lastFlushMs: number;
-  lastBatchSize: number;
-  spilledTotal: number;
-  replayedRows: number;
-  rejectedRows: number;
-  writeFailures: number;
   /** Consecutive failed writes right now (0 when the database takes writes). */
   failing: number;
-  restarts: number;
 }
 
 /** How long a flush waits for the database by default before saving the rows to disk instead. */

@@ -1,5 +1,6 @@
 import type { ReservationStatus, ScheduleStatus } from '../../db/models/index.js';
 import type { NewPayment, PaymentRow } from '../../db/repositories/payments.js';
+import type { ReservationRow } from '../../db/repositories/schedule-aggregate.js';
 
 /** What the outside world sends a schedule actor. Each command names the reply it gets. */
 export type ScheduleCommand =
@@ -36,17 +37,8 @@ export interface HoldView {
   holdExpiresAt: Date;
 }
 
-export interface ReservationSummary {
-  id: number;
-  scheduleId: number;
-  userId: number;
-  status: ReservationStatus;
-  orderId: string;
-  amount: number;
-  participants: number;
-  expiresAt: Date;
-  paymentAttempts: number;
-}
+/** What the actor says about a reservation: the row, without its bookkeeping times. */
+export type ReservationSummary = Omit<ReservationRow, 'createdAt' | 'updatedAt'>;
 
 /** Faults rather than rejections: the command may or may not have been applied. */
 export type Failure = { ok: false; code: 'DATABASE_UNAVAILABLE' | 'ACTOR_FAILED' | 'ACTOR_TIMEOUT' | 'WRITE_CONFLICT' };

@@ -11,15 +11,8 @@ export interface NewPayment {
   gatewayResponse: unknown;
 }
 
-export interface PaymentRow {
+export interface PaymentRow extends Omit<NewPayment, 'gatewayResponse'> {
   id: number;
-  reservationId: number;
-  paymentKey: string;
-  orderId: string;
-  amount: number;
-  status: string;
-  method: string | null;
-  approvedAt: Date | null;
   refundStatus: 'REQUESTED' | 'DONE' | null;
   refundReason: string | null;
   refundedAmount: number;

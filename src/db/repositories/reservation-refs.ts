@@ -1,14 +1,7 @@
 import type { Db } from '../knex.js';
-import type { ReservationStatus } from '../models/index.js';
+import type { ReservationRow } from './schedule-aggregate.js';
 
-export interface ReservationRef {
-  id: number;
-  scheduleId: number;
-  userId: number;
-  status: ReservationStatus;
-  orderId: string;
-  amount: number;
-}
+export type ReservationRef = Pick<ReservationRow, 'id' | 'scheduleId' | 'userId' | 'status' | 'orderId' | 'amount'>;
 
 /** Which schedule (and so which actor) a reservation belongs to, and whose it is. */
 export async function findReservationRef(db: Db, id: number): Promise<ReservationRef | null> {

@@ -1,17 +1,9 @@
 import type { Knex } from 'knex';
 import type { Db } from '../knex.js';
 import type { ReservationStatus } from '../models/index.js';
+import type { ReservationRow } from './schedule-aggregate.js';
 
-export interface ReservationView {
-  id: number;
-  scheduleId: number;
-  userId: number;
-  status: ReservationStatus;
-  orderId: string;
-  amount: number;
-  participants: number;
-  expiresAt: Date;
-  createdAt: Date;
+export interface ReservationView extends Omit<ReservationRow, 'paymentAttempts' | 'updatedAt'> {
   canceledAt: Date | null;
   cancelReason: string | null;
   theme: { id: number; name: string; storeId: number };
