@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Actors } from './actors/system.js';
@@ -48,6 +48,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
   const server: Server = app.listen(config.port, config.host);
   await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
   server.keepAliveTimeout = 65_000;
+  const drain = drainer(server);
   const { port } = server.address() as AddressInfo;
 
   return {
@@ -58,15 +59,41 @@ export async function startService(config: Config, log: Logger): Promise<Running
     payments,
     embedded: Boolean(embedded),
     async stop() {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
-      await closed;
+      await drain();
       // Running jobs (commands, a tick) finish on live actors before those stop.
       await composed.stop();
       await db.destroy();
       await gateway.mock?.close();
       await embedded?.stop();
     },
+  };
+}
+
+/**
+ * Graceful close for keep-alive clients: once draining, every response still to be written says
+ * `Connection: close`, so each connection ends after its in-flight request instead of staying
+ * open for more; idle ones close at once. A backstop closes whatever is left after 8 s, still
+ * leaving time to flush history before the process gives up at 10 s.
+ */
+function drainer(server: Server): () => Promise<void> {
+  let draining = false;
+  const inFlight = new Set<ServerResponse>();
+  server.on('request', (_req: IncomingMessage, res: ServerResponse) => {
+    if (draining) {
+      res.setHeader('Connection', 'close');
+      return;
+    }
+    inFlight.add(res);
+    res.once('close', () => inFlight.delete(res));
+  });
+  return async () => {
+    draining = true;
+    for (const res of inFlight) if (!res.headersSent) res.setHeader('Connection', 'close');
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    const backstop = setTimeout(() => server.closeAllConnections(), 8_000).unref();
+    await closed;
+    clearTimeout(backstop);
   };
 }
 
