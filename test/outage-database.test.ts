@@ -1,4 +1,5 @@
 import test, { type ExecutionContext } from 'ava';
+import { spillDirFor } from '../src/actors/history/index.js';
 import { randomBytes, scrypt } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -52,7 +53,8 @@ async function startBehindProxy(env: Record<string, string> = {}) {
   return {
     proxy,
     service,
-    dataDir,
+    /** Where this service's history spills: its data directory, under the database's own folder. */
+    dataDir: spillDirFor(service.config),
     async close() {
       await service.close();
       await db.destroy();
