@@ -11,7 +11,7 @@
 import { dispatch, spawn, spawnStateless, stop, type ActorSystemRef, type Ref, type SupervisionContext } from 'nact';
 import { isDatabaseUnavailable } from '../../db/errors.js';
 import { scheduleActor, type ScheduleActorDeps } from './actor.js';
-import { refuseFromSnapshot } from './snapshot.js';
+import { answerFromSnapshot } from './snapshot.js';
 import type { AnyReply, Envelope, ReplyTo, ScheduleCommand } from './protocol.js';
 import { initialState, type ScheduleState } from './state.js';
 
@@ -57,7 +57,7 @@ export class ScheduleRegistry {
   /** Asks not answered yet, oldest first: they all wait the same time, so the oldest times out first. */
   private readonly pending = new Set<PendingAsk>();
   private readonly timeouts: NodeJS.Timeout;
-  private readonly refuse: ReturnType<typeof refuseFromSnapshot>;
+  private readonly early: ReturnType<typeof answerFromSnapshot>;
   private readonly handle: (state: ScheduleState, envelope: Envelope) => Promise<ScheduleState>;
   private spawned = 0;
   private passivated = 0;
@@ -76,7 +76,7 @@ export class ScheduleRegistry {
       if (entry) entry.published = next;
       return next;
     };
-    this.refuse = refuseFromSnapshot(deps);
+    this.early = answerFromSnapshot(deps);
     this.routers = Array.from({ length: options.shards }, (_, i) => spawnStateless(system, () => undefined, `schedule-shard-${i}`));
     this.sweeper = setInterval(() => this.passivateIdle(), Math.max(50, Math.floor(options.idleMs / 2)));
     this.sweeper.unref();
@@ -88,8 +88,8 @@ export class ScheduleRegistry {
   /** Sends a command to the schedule's actor and resolves with its reply, or a failure after the ask timeout. */
   ask<C extends ScheduleCommand>(scheduleId: number, command: C): Promise<ReplyTo<C>> {
     const entry = this.entryFor(scheduleId);
-    const early = entry.published && this.refuse(entry.published, command);
-    if (early?.kind === 'refused') {
+    const early = entry.published && this.early(entry.published, command);
+    if (early?.kind === 'answered') {
       entry.lastUsed = Date.now();
       return Promise.resolve(early.reply as ReplyTo<C>);
     }
@@ -98,7 +98,7 @@ export class ScheduleRegistry {
   }
 
   /**
-   * A burst of holds arriving while the published state is too old to refuse from waits for one
+   * A burst of holds arriving while the published state is too old to answer from waits for one
    * re-read (a Get, which re-reads stale memory), instead of queueing one by one behind it.
    */
   private async afterRefresh<C extends ScheduleCommand>(scheduleId: number, entry: Entry, command: C): Promise<ReplyTo<C>> {
@@ -106,8 +106,8 @@ export class ScheduleRegistry {
       entry.refreshing = undefined;
     });
     await entry.refreshing;
-    const early = entry.published && this.refuse(entry.published, command);
-    if (early?.kind === 'refused') return early.reply as ReplyTo<C>;
+    const early = entry.published && this.early(entry.published, command);
+    if (early?.kind === 'answered') return early.reply as ReplyTo<C>;
     return this.send(scheduleId, entry, command);
   }
 
