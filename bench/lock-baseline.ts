@@ -67,6 +67,9 @@ async function hold(scheduleId: number, userId: number): Promise<Answer> {
 const app = new Koa({ proxy: false });
 app.silent = true;
 app.use(async (ctx, next) => {
+  // Echoed like the service does: the loadtest's wrk script times each request by it.
+  const id = ctx.get('x-request-id');
+  if (id) ctx.set('X-Request-Id', id);
   try {
     await next();
   } catch {

@@ -28,13 +28,14 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-export async function startChild(opts: { name: string; entry: string; env: Record<string, string>; nodeArgs?: string[]; healthPath?: string }): Promise<Child> {
+/** `portEnv` names the variable the entry reads its port from (PORT unless said otherwise). */
+export async function startChild(opts: { name: string; entry: string; env: Record<string, string>; nodeArgs?: string[]; healthPath?: string; portEnv?: string }): Promise<Child> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const loader = opts.entry.endsWith('.ts') ? ['--import', 'tsx'] : [];
   const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), ...loader, opts.entry], {
     cwd: ROOT,
-    env: { ...process.env, HOST: '127.0.0.1', ...opts.env, PORT: String(port) },
+    env: { ...process.env, HOST: '127.0.0.1', ...opts.env, [opts.portEnv ?? 'PORT']: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   live.add(child);

@@ -40,14 +40,16 @@ export async function createBenchDatabase(): Promise<BenchDatabase> {
   };
 }
 
-/** `count` users sharing one password hash; returns their ids. */
-export async function makeUsers(db: Db, count: number): Promise<number[]> {
-  const hash = await hashPassword('bench-password-1234');
+export const BENCH_PASSWORD = 'bench-password-1234';
+
+/** `count` users sharing one password hash (emails `<prefix>-<n>@bench.local`); returns their ids. */
+export async function makeUsers(db: Db, count: number, prefix = 'bench'): Promise<number[]> {
+  const hash = await hashPassword(BENCH_PASSWORD);
   const { rows } = await db.raw<{ rows: { id: number }[] }>(
     `INSERT INTO users (email, password_hash, name, role)
-     SELECT 'bench-' || g || '@bench.local', ?, 'Bench ' || g, 'USER' FROM generate_series(1, ?) g
+     SELECT ? || '-' || g || '@bench.local', ?, 'Bench ' || g, 'USER' FROM generate_series(1, ?) g
      RETURNING id`,
-    [hash, count],
+    [prefix, hash, count],
   );
   return rows.map((r) => r.id);
 }

@@ -3,11 +3,11 @@ import type { CpuSplit } from './cpu.js';
 import type { HoldCheck } from './db.js';
 import type { WrkResult } from './wrk.js';
 
-export interface RunResult {
+export interface RunResult<W extends WrkResult = WrkResult> {
   scenario: string;
   label: string;
   server: string;
-  wrk: WrkResult;
+  wrk: W;
   /** Cores used during the measured run by the server, PostgreSQL, wrk and everything else. */
   cpu: CpuSplit;
   /** How many times the scenario ran (repeated while other work disturbed it); this is the least disturbed. */

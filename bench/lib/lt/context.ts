@@ -1,0 +1,150 @@
+/**
+ * What every loadtest scenario gets: the options, a database (a throwaway one, or the target's),
+ * users and their tokens, and how to start servers as child processes (or use the --target).
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { signToken } from '../../../src/http/auth/jwt.js';
+import { createDb } from '../../../src/db/knex.js';
+import { startChild } from '../child.js';
+import { BENCH_PASSWORD, createBenchDatabase, makeUsers, type BenchDatabase } from '../db.js';
+import type { HoldDeps, HoldSettings, Started } from '../holdrun.js';
+import { ENTRIES, type Server } from '../servers.js';
+import { log } from './progress.js';
+import { runLt, type LtResult } from './run-wrk.js';
+import { pidListeningOn } from './target.js';
+
+export interface Options {
+  /** As given on the command line; each scenario has its own defaults. */
+  connections?: number;
+  durationS?: number;
+  timeoutS?: number;
+  threads: number;
+  warmupS: number;
+  retries: number;
+  users: number;
+  compareLock: boolean;
+  target: URL | null;
+  database: string | null;
+  mock: URL | null;
+}
+
+export interface Ctx {
+  opt: Options;
+  bench: BenchDatabase;
+  tmp: string;
+  /** Tokens our own servers accept (lock baseline, own service), and the ones the service under test accepts. */
+  ownTokens: string;
+  serviceTokens: string;
+  userIds: number[];
+  /** libuv thread pool size of the service under test (scrypt runs there). */
+  uvPool: number;
+  startServer(server: Server, env?: Record<string, string>): Promise<Started>;
+  startMock(latencyMs: number): Promise<Started & { secretKey: string }>;
+  holdDeps(scenario: string, settings: HoldSettings): HoldDeps<LtResult>;
+  cleanup(): Promise<void>;
+}
+
+const HOLD_TTL_MS = 24 * 3_600_000;
+const noop = async () => undefined;
+
+/** UV_THREADPOOL_SIZE in a process's environment, when /proc lets us read it. */
+function uvPoolOf(pid: number): number | null {
+  try {
+    const env = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').find((e) => e.startsWith('UV_THREADPOOL_SIZE='));
+    return env ? Number(env.split('=')[1]) : 4;
+  } catch {
+    return null;
+  }
+}
+
+/** Tokens for the target service: signed with its JWT_SECRET when given, else one POST /auth/login per user. */
+async function targetTokens(target: URL, emails: string[], secret: string | undefined, ids: number[]): Promise<string[]> {
+  if (secret) return ids.map((sub) => signToken({ sub, role: 'USER' }, secret, 86_400));
+  log(`logging ${emails.length} users in at ${target.origin} for their tokens (set JWT_SECRET to the target's to sign them instead)`);
+  const tokens: string[] = new Array(emails.length);
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < emails.length; i = next++) {
+      const res = await fetch(`${target.origin}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: emails[i], password: BENCH_PASSWORD }) });
+      if (!res.ok) throw new Error(`POST /auth/login for ${emails[i]} answered ${res.status}: ${(await res.text()).slice(0, 200)}`);
+      tokens[i] = ((await res.json()) as { token: string }).token;
+    }
+  };
+  await Promise.all(Array.from({ length: 16 }, worker));
+  return tokens;
+}
+
+export async function createContext(opt: Options): Promise<Ctx> {
+  const secret = randomBytes(32).toString('base64url');
+  const tmp = mkdtempSync(join(tmpdir(), 'roomescape-loadtest-'));
+  let bench: BenchDatabase;
+  if (opt.target) {
+    const db = createDb({ url: opt.database!, poolMax: 4, statementTimeoutMs: 600_000 });
+    bench = { name: 'target', url: opt.database!, db, drop: async () => void (await db.destroy()) };
+  } else {
+    bench = await createBenchDatabase();
+  }
+  const prefix = opt.target ? `lt${randomBytes(4).toString('hex')}` : 'bench';
+  log(`database ${bench.name}: ${opt.users} users`);
+  const userIds = await makeUsers(bench.db, opt.users, prefix);
+  const own = userIds.map((sub) => signToken({ sub, role: 'USER' }, secret, 86_400));
+  const ownTokens = join(tmp, 'tokens.txt');
+  writeFileSync(ownTokens, own.join('\n') + '\n');
+  let serviceTokens = ownTokens;
+  const targetPid = opt.target ? pidListeningOn(Number(opt.target.port || 80)) : 0;
+  if (opt.target) {
+    serviceTokens = join(tmp, 'target-tokens.txt');
+    const emails = userIds.map((_, i) => `${prefix}-${i + 1}@bench.local`);
+    writeFileSync(serviceTokens, (await targetTokens(opt.target, emails, process.env.JWT_SECRET, userIds)).join('\n') + '\n');
+    log(`target ${opt.target.origin}: ${targetPid ? `process ${targetPid}` : 'process not found in /proc (its CPU counts as other work)'}`);
+  }
+  const uvPool = (opt.target ? uvPoolOf(targetPid) : null) ?? Number(process.env.UV_THREADPOOL_SIZE ?? 4);
+  let servers = 0;
+
+  const startServer = async (server: Server, env: Record<string, string> = {}): Promise<Started> => {
+    if (server === 'service' && opt.target) return { url: opt.target.origin, pid: targetPid, stop: noop };
+    servers += 1;
+    const child = await startChild({
+      name: server,
+      entry: ENTRIES[server],
+      // Its own data directory: the history actor's spill file must never reach another database.
+      env: { DATABASE_URL: bench.url, JWT_SECRET: secret, LOG_LEVEL: 'warn', HOLD_TTL_MS: String(HOLD_TTL_MS), DATA_DIR: join(tmp, `data-${servers}`), UV_THREADPOOL_SIZE: String(uvPool), ...env },
+    });
+    return { url: child.url, pid: child.pid, stop: () => child.stop() };
+  };
+
+  const startMock = async (latencyMs: number): Promise<Started & { secretKey: string }> => {
+    if (opt.target) {
+      if (!opt.mock) throw new Error('booking-flow against a --target needs --mock URL (the Toss mock the target uses) for its checks');
+      await fetch(`${opt.mock.origin}/__mock/switches`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ latencyMs }) });
+      return { url: opt.mock.origin, pid: pidListeningOn(Number(opt.mock.port || 80)), stop: noop, secretKey: '' };
+    }
+    const secretKey = `test_sk_loadtest_${randomBytes(6).toString('hex')}`;
+    const child = await startChild({
+      name: 'tossmock', entry: ENTRIES.tossmock, portEnv: 'TOSS_MOCK_PORT', healthPath: '/__mock/switches',
+      env: { TOSS_MOCK_LATENCY_MS: String(latencyMs), TOSS_SECRET_KEY: secretKey },
+    });
+    return { url: child.url, pid: child.pid, stop: () => child.stop(), secretKey };
+  };
+
+  const holdDeps = (scenario: string, settings: HoldSettings): HoldDeps<LtResult> => ({
+    bench,
+    settings,
+    tokensFile: (server) => (server === 'service' ? serviceTokens : ownTokens),
+    start: (s) => startServer(s.server),
+    run: (o, phase, s) =>
+      runLt({ ...o, mode: o.mode, file: o.tokensFile, label: `${scenario} ${s.server}${phase === 'warm-up' ? ' (warm-up)' : ''}` }),
+    log,
+  });
+
+  return {
+    opt, bench, tmp, ownTokens, serviceTokens, userIds, uvPool, startServer, startMock, holdDeps,
+    async cleanup() {
+      rmSync(tmp, { recursive: true, force: true });
+      await bench.drop();
+    },
+  };
+}

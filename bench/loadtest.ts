@@ -1,0 +1,145 @@
+/**
+ * npm run loadtest -- <scenario> [--connections N] [--duration S] [--target URL] [--compare-lock]
+ *
+ * Load scenarios against the service, each beside its references measured in the same invocation
+ * with the same load generator (wrk + bench/lib/loadtest.lua): the bare-Koa ceiling and, with
+ * --compare-lock (implied by `all`), the SELECT … FOR UPDATE baseline. Live progress on stderr,
+ * the summary table on stdout, loadtest-report.html (per-second charts) and bench/results/loadtest-<scenario>.json.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ROOT } from './lib/child.js';
+import { createContext, type Ctx, type Options } from './lib/lt/context.js';
+import { html } from './lib/lt/html.js';
+import { log } from './lib/lt/progress.js';
+import { render, type ScenarioReport } from './lib/lt/report.js';
+import { loopbackUrl } from './lib/lt/target.js';
+import { backgroundLoad, compileServers, git } from './lib/servers.js';
+import { wrkVersion } from './lib/wrk.js';
+import * as actors100k from './scenarios/actors-100k.js';
+import * as bookingFlow from './scenarios/booking-flow.js';
+import * as browse from './scenarios/browse.js';
+import * as holdDistinct from './scenarios/hold-distinct.js';
+import * as holdHot from './scenarios/hold-hot.js';
+import * as loginStorm from './scenarios/login-storm.js';
+
+const SCENARIOS: Record<string, (ctx: Ctx) => Promise<ScenarioReport>> = {
+  'hold-hot': holdHot.run,
+  'hold-distinct': holdDistinct.run,
+  browse: browse.run,
+  'login-storm': loginStorm.run,
+  'booking-flow': bookingFlow.run,
+  'actors-100k': actors100k.run,
+};
+
+const USAGE = `usage: npm run loadtest -- <${[...Object.keys(SCENARIOS), 'all'].join('|')}> [options]
+  --connections N   wrk connections (default per scenario: 1000 for hold-*, browse, login-storm; 100 for booking-flow, actors-100k)
+  --duration S      seconds per measured run (default 10; login-storm 30)
+  --target URL      load a running instance (loopback only) instead of starting one; needs --database (its DATABASE_URL)
+  --database URL    the target's database (loopback only), to prepare users and schedules and check rows
+  --mock URL        booking-flow with --target: the Toss mock the target uses (for its confirm counts)
+  --compare-lock    also run the lock-based baseline (implied by all)
+  --threads N (2)  --warmup S (2)  --timeout S (5; login-storm 60)  --retries N (1)  --users N (2000; 200 with --target)
+  --report FILE     the HTML report (default loadtest-report.html in the repository root)`;
+
+const { values: flags, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    connections: { type: 'string' }, duration: { type: 'string' }, target: { type: 'string' }, database: { type: 'string' }, mock: { type: 'string' },
+    'compare-lock': { type: 'boolean', default: false }, threads: { type: 'string', default: '2' }, warmup: { type: 'string', default: '2' },
+    timeout: { type: 'string' }, retries: { type: 'string', default: '1' }, users: { type: 'string' }, report: { type: 'string' }, help: { type: 'boolean', default: false },
+  },
+});
+const name = positionals[0] ?? '';
+if (flags.help || !(name in SCENARIOS || name === 'all') || positionals.length > 1) {
+  console.error(USAGE);
+  process.exit(flags.help ? 0 : 2);
+}
+const fail = (msg: string): never => {
+  console.error(`loadtest: ${msg}`);
+  process.exit(2);
+};
+const num = (v: string | undefined, what: string): number | undefined => {
+  if (v === undefined) return undefined;
+  const n = Number(v.replace(/s$/, ''));
+  return Number.isFinite(n) && n > 0 ? n : fail(`${what} must be a positive number, got ${JSON.stringify(v)}`);
+};
+const checked = (raw: string | undefined, what: string, protocols?: string[]): URL | null => {
+  if (raw === undefined) return null;
+  const r = loopbackUrl(raw, what, protocols);
+  return 'error' in r ? fail(r.error) : r.url;
+};
+const target = checked(flags.target, '--target');
+const database = target ? (flags.database ?? process.env.DATABASE_URL ?? fail('--target needs --database URL (or DATABASE_URL): the target\'s database, to prepare users and schedules and check rows')) : null;
+if (database) checked(database, '--database', ['postgres:', 'postgresql:']);
+const opt: Options = {
+  connections: num(flags.connections, '--connections'),
+  durationS: num(flags.duration, '--duration'),
+  timeoutS: num(flags.timeout, '--timeout'),
+  threads: num(flags.threads, '--threads')!,
+  warmupS: Number(flags.warmup.replace(/s$/, '')),
+  retries: Number(flags.retries),
+  users: num(flags.users, '--users') ?? (target ? 200 : 2000),
+  compareLock: flags['compare-lock'] || name === 'all',
+  target,
+  database,
+  mock: checked(flags.mock, '--mock'),
+};
+
+const wrk = wrkVersion();
+if (!wrk) fail('needs the wrk load generator on PATH.\nInstall it with:  apt-get install wrk   (Debian/Ubuntu; macOS: brew install wrk) and run again.');
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const typesOk = compileServers(log, { tolerateTypeErrors: true });
+  const idleLoad = await backgroundLoad();
+  if (idleLoad > 0.2) log(`warning: ${idleLoad.toFixed(2)} cores already busy before the run started; results will be disturbed`);
+  const ctx = await createContext(opt);
+  process.once('SIGINT', () => void ctx.cleanup().finally(() => process.exit(130)));
+  const reports: ScenarioReport[] = [];
+  try {
+    for (const s of name === 'all' ? Object.keys(SCENARIOS) : [name]) {
+      log(`=== ${s}`);
+      try {
+        reports.push(await SCENARIOS[s]!(ctx));
+      } catch (err) {
+        const message = (err as Error).stack ?? String(err);
+        log(`${s}: FAILED: ${message.slice(0, 2_000)}`);
+        reports.push({ scenario: s, rows: [], targets: [], notes: [], charts: [], raw: {}, error: message.slice(0, 2_000) });
+      }
+    }
+  } finally {
+    await ctx.cleanup();
+  }
+
+  const header = [
+    `load generator: ${wrk} driven by bench/lib/loadtest.lua (${opt.threads} threads; the same tool and script for the service and its references)`,
+    `node ${process.version}; ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}) shared by wrk, the servers and PostgreSQL; ${idleLoad.toFixed(2)} cores busy before start`,
+    `${target ? `target ${target.origin} (already running)` : 'servers started here as child processes (dist-bench, compiled)'}; lock baseline ${opt.compareLock ? 'run' : 'not run (--compare-lock)'}${typesOk ? '' : '; WARNING: the tree had type errors'}`,
+    'p50/p99: wrk\'s (corrected by wrk for coordinated omission, as bench:hold prints them); p99 raw: per-request latency measured by the script, no correction',
+    'errors: unexpected statuses, socket errors, and wrk\'s "timeout" count (connections with a request older than --timeout, or still connecting, at its 2-s checks; not counted by the checks)',
+    'CPU: cores used during the measured run by the server / PostgreSQL / wrk / interrupts / everything else',
+  ].join('\n');
+  const table = render(reports, header);
+  console.log(table);
+
+  mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
+  const out = join(ROOT, `bench/results/loadtest-${name}.json`);
+  const json = {
+    generatedAt: new Date().toISOString(),
+    tookSeconds: Math.round((Date.now() - started) / 1000),
+    git: { commit: git('rev-parse', 'HEAD'), dirty: Boolean(git('status', '--porcelain', '--', 'src')), typesOk },
+    machine: { cpus: cpus().length, model: cpus()[0]?.model ?? null, node: process.version, busyCoresBeforeStart: idleLoad },
+    loadGenerator: { tool: wrk, script: 'bench/lib/loadtest.lua', threads: opt.threads },
+    options: { ...opt, target: target?.origin ?? null, database: database ? '(given)' : null, mock: opt.mock?.origin ?? null },
+    reports,
+  };
+  writeFileSync(out, JSON.stringify(json, null, 1) + '\n');
+  const page = resolve(flags.report ?? join(ROOT, 'loadtest-report.html'));
+  writeFileSync(page, html(reports, header, table));
+  console.log(`\nresults written to ${out}\nreport written to ${page}`);
+}
+
+await main();

@@ -1,0 +1,116 @@
+/**
+ * actors-100k: one GET /schedules/:id or POST hold (alternately) on each of 100,000 distinct schedules,
+ * against a service started with ACTOR_IDLE_MS=5000. The child's RSS (/proc/<pid>/status VmRSS) and
+ * its live actors (GET /metrics) are sampled every second: at start, at the peak, and after every
+ * actor has passivated.
+ */
+import { makeScheduleBlock, settle as settleDb } from '../lib/db.js';
+import type { Ctx } from '../lib/lt/context.js';
+import { gauge, scrape } from '../lib/lt/metrics.js';
+import { fmt, log, monoS } from '../lib/lt/progress.js';
+import { chartsOf, check, errorsOf, target, row, type ScenarioReport } from '../lib/lt/report.js';
+import { runLt, type LtOptions } from '../lib/lt/run-wrk.js';
+import { snapshot, split } from '../lib/cpu.js';
+import { rssBytes } from '../lib/lt/target.js';
+
+const ACTORS = 100_000;
+const IDLE_MS = 5_000;
+const MB = 1024 * 1024;
+
+interface Sample {
+  t: number;
+  rss: number;
+  /** V8 heap in use (nodejs_heap_size_used_bytes), garbage not yet collected included. */
+  heap: number;
+  live: number;
+}
+
+export async function run(ctx: Ctx): Promise<ScenarioReport> {
+  if (ctx.opt.target) throw new Error('actors-100k starts its own service (ACTOR_IDLE_MS, RSS from /proc); it cannot use --target');
+  const o = ctx.opt;
+  const block = await makeScheduleBlock(ctx.bench.db, ACTORS);
+  const warm = await makeScheduleBlock(ctx.bench.db, 2_000);
+  await settleDb(ctx.bench.db);
+  const server = await ctx.startServer('service', { ACTOR_IDLE_MS: String(IDLE_MS) });
+  try {
+    const actors = async () => {
+      const m = await scrape(server.url);
+      return { live: gauge(m, 'schedule_actors{state="live"}') ?? NaN, spawned: gauge(m, 'schedule_actors{state="spawned"}') ?? NaN, heap: gauge(m, 'nodejs_heap_size_used_bytes') ?? NaN };
+    };
+    const samples: Sample[] = [];
+    const t0 = monoS();
+    const sample = async () => {
+      const rss = rssBytes(server.pid) ?? NaN;
+      const a = await actors();
+      const s = { t: monoS() - t0, rss, heap: a.heap, live: a.live };
+      samples.push(s);
+      return s;
+    };
+    const passivated = async (timeoutMs: number) => {
+      const deadline = Date.now() + timeoutMs;
+      while ((await sample()).live > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 1_000));
+      return samples.at(-1)!.live === 0;
+    };
+    const spec: Omit<LtOptions, 'firstId' | 'count' | 'durationS'> = { url: server.url, threads: o.threads, connections: o.connections ?? 100, timeoutS: o.timeoutS ?? 5, mode: 'touch', file: ctx.serviceTokens };
+    if (o.warmupS > 0) {
+      await runLt({ ...spec, durationS: 60, firstId: warm.firstId, count: warm.count, label: 'actors-100k (warm-up)' });
+      log('actors-100k: waiting for the warm-up actors to passivate');
+      await passivated(60_000);
+    }
+    const start = await sample();
+    const spawned0 = (await actors()).spawned;
+    log(`actors-100k: start RSS ${fmt(start.rss / MB, 1)} MB; touching ${fmt(ACTORS)} schedules, ${spec.connections} connections`);
+    const timer = setInterval(() => void sample().catch(() => undefined), 1_000);
+    const last = () => samples.at(-1);
+    const before = snapshot();
+    const w0 = performance.now();
+    let r;
+    try {
+      r = await runLt({ ...spec, durationS: o.durationS ?? 300, firstId: block.firstId, count: ACTORS, label: 'actors-100k', extra: () => `RSS ${fmt((last()?.rss ?? 0) / MB)} MB, ${fmt(last()?.live)} live actors` });
+    } finally {
+      clearInterval(timer);
+    }
+    const cpu = split(before, snapshot(), (performance.now() - w0) / 1000, server.pid);
+    const spawned = (await actors()).spawned - spawned0;
+    log(`actors-100k: ${fmt(spawned)} actors spawned; waiting for passivation (ACTOR_IDLE_MS=${IDLE_MS})`);
+    const allGone = await passivated(90_000);
+    await new Promise((res) => setTimeout(res, 1_000));
+    const after = await sample();
+    const during = samples.filter((s) => s.t >= start.t);
+    // "At the peak": the sample with the most live actors; RSS never shrinks much, so its own maximum comes later.
+    const peak = during.reduce((a, b) => (b.live > a.live ? b : a), start);
+    const maxRss = Math.max(...during.map((s) => s.rss));
+    const perActor = peak.live > 0 ? (peak.rss - start.rss) / peak.live : null;
+    const answered = Object.values(r.statuses).reduce((a, b) => a + b, 0);
+    return {
+      scenario: 'actors-100k',
+      rows: [
+        {
+          ...row('actors-100k', 'service (ACTOR_IDLE_MS=5000)', r, { cpu, errors: errorsOf(r) }),
+          rate: spawned / r.durationS,
+          unit: 'actors/s',
+          check: `${fmt(spawned)} spawned for ${fmt(answered)} answers; RSS ${fmt(start.rss / MB)} -> ${fmt(peak.rss / MB)} at ${fmt(peak.live)} live -> ${fmt(after.rss / MB)} MB after; ${perActor === null ? 'n/a' : fmt(perActor)} B/actor`,
+        },
+      ],
+      targets: [
+        target('actors-100k', 'RSS after passivation vs start', after.rss / start.rss, '<', 1.5),
+        check('actors-100k', 'every actor passivated', allGone, `${fmt(after.live)} live after ${fmt(after.t - start.t)} s`),
+        check('actors-100k', 'one actor per schedule touched', spawned >= answered * 0.99 && spawned <= r.used, `${fmt(spawned)} spawned, ${fmt(answered)} answered, ${fmt(Math.min(r.used, ACTORS))} ids sent`),
+      ],
+      notes: [
+        `${fmt(ACTORS)} distinct schedules, GET /schedules/:id on even ids and POST hold on odd ones, ${spec.connections} connections, ${fmt(r.durationS, 1)} s; ${fmt(spawned / r.durationS)} actors/s created`,
+        `RSS start ${fmt(start.rss / MB, 1)} MB, ${fmt(peak.rss / MB, 1)} MB at the peak of ${fmt(peak.live)} live actors: ${perActor === null ? 'n/a' : fmt(perActor)} bytes per live actor (RSS growth / live actors at the peak; includes garbage not yet collected); highest RSS ${fmt(maxRss / MB, 1)} MB; after passivation ${fmt(after.rss / MB, 1)} MB`,
+        `V8 heap used: ${fmt(start.heap / MB, 1)} MB at start, ${fmt(peak.heap / MB, 1)} MB at the peak, ${fmt(after.heap / MB, 1)} MB after passivation`,
+        'ceiling and lock baseline: n/a (memory scenario)',
+      ],
+      charts: [
+        ...chartsOf('actors-100k', [{ name: 'service', samples: r.samples }]),
+        { title: 'actors-100k: server memory', unit: 'MB', lines: [{ name: 'RSS', points: during.map((s) => [s.t - start.t, s.rss / MB]) }, { name: 'V8 heap used', points: during.map((s) => [s.t - start.t, s.heap / MB]) }] },
+        { title: 'actors-100k: live schedule actors', unit: 'actors', lines: [{ name: 'live', points: during.map((s) => [s.t - start.t, s.live]) }] },
+      ],
+      raw: { spawned, answered, start, peak, after, maxRss, perActor, samples, wrk: r },
+    };
+  } finally {
+    await server.stop();
+  }
+}
