@@ -9,6 +9,7 @@ import { createMetrics, type Metrics } from './observability/metrics.js';
 import { countPaymentOutcomes, countReplies } from './observability/outcomes.js';
 import { startPayments, type PaymentGateway, type Payments } from './payments/index.js';
 import { startCommandBus } from './queue/index.js';
+import { Catalogue } from './services/catalogue.js';
 import { ScheduleListings } from './services/listings.js';
 import type { JobQueue } from './queue/types.js';
 
@@ -47,7 +48,8 @@ export function compose({ config, db, log, queues, gateway, jwtSecret }: Parts):
     onOutcome: countPaymentOutcomes(metrics),
   });
   registerCollectors(metrics, { actors, db, queues });
-  const app = createApp({ config, db, actors, payments, listings, log, metrics, jwtSecret });
+  const catalogue = new Catalogue(db, listings);
+  const app = createApp({ config, db, actors, payments, catalogue, log, metrics, jwtSecret });
   return {
     app,
     actors,

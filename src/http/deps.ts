@@ -4,7 +4,7 @@ import type { Db } from '../db/knex.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Payments } from '../payments/index.js';
-import type { ScheduleListings } from '../services/listings.js';
+import type { Catalogue } from '../services/catalogue.js';
 
 /** Everything the HTTP layer needs, handed in so tests can build an app without a port. */
 export interface AppDeps {
@@ -12,7 +12,7 @@ export interface AppDeps {
   db: Db;
   actors: Actors;
   payments: Payments;
-  listings: ScheduleListings;
+  catalogue: Catalogue;
   log: Logger;
   metrics: Metrics;
   jwtSecret: string;

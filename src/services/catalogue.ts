@@ -1,16 +1,43 @@
 import type { Db } from '../db/knex.js';
 import type { ScheduleListing } from '../db/repositories/schedules.js';
-import type { ScheduleListings } from './listings.js';
 import { findTheme, listThemes, popularThemes, type Theme } from '../db/repositories/themes.js';
 import { listStores, type Store } from '../db/repositories/stores.js';
+import type { ScheduleListings } from './listings.js';
+import { TtlCache } from './ttl-cache.js';
 
-export const stores = (db: Db): Promise<Store[]> => listStores(db);
-export const themes = (db: Db, storeId?: number): Promise<Theme[]> => listThemes(db, storeId);
-export const theme = (db: Db, id: number): Promise<Theme | null> => findTheme(db, id);
+/**
+ * The public catalogue. Stores and themes change only through the admin routes, which clear
+ * these caches; another process's admin changes show within `ttlMs`. Listings come from the
+ * schedule listings, which the schedule actors keep current.
+ */
+export class Catalogue {
+  private readonly storeLists: TtlCache<Store[]>;
+  private readonly themeLists: TtlCache<Theme[]>;
+  private readonly themes: TtlCache<Theme | null>;
 
-export const popular = (db: Db, days: number, limit: number, now = new Date()) =>
-  popularThemes(db, new Date(now.getTime() - days * 86_400_000), limit);
+  constructor(
+    private readonly db: Db,
+    private readonly listings: ScheduleListings,
+    ttlMs = 1_000,
+  ) {
+    this.storeLists = new TtlCache(ttlMs, 1);
+    this.themeLists = new TtlCache(ttlMs);
+    this.themes = new TtlCache(ttlMs);
+  }
 
-/** A theme's schedules on a Seoul date that have not started yet; null when the theme does not exist. */
-export const themeSchedules = (listings: ScheduleListings, themeId: number, date: string, now = new Date()): Promise<ScheduleListing[] | null> =>
-  listings.list(themeId, date, now);
+  stores = (): Promise<Store[]> => this.storeLists.get('all', () => listStores(this.db));
+  themeList = (storeId?: number): Promise<Theme[]> => this.themeLists.get(String(storeId ?? '*'), () => listThemes(this.db, storeId));
+  theme = (id: number): Promise<Theme | null> => this.themes.get(String(id), () => findTheme(this.db, id));
+
+  popular = (days: number, limit: number, now = new Date()) => popularThemes(this.db, new Date(now.getTime() - days * 86_400_000), limit);
+
+  /** A theme's schedules on a Seoul date that have not started yet; null when the theme does not exist. */
+  themeSchedules = (themeId: number, date: string, now = new Date()): Promise<ScheduleListing[] | null> => this.listings.list(themeId, date, now);
+
+  /** After an admin change: the next reads go to the database. */
+  changed(): void {
+    this.storeLists.clear();
+    this.themeLists.clear();
+    this.themes.clear();
+  }
+}

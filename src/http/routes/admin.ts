@@ -22,9 +22,14 @@ function unwrap<T>(result: admin.AdminResult<T>): T {
   throw new AppError(status, result.code === 'INVALID_PLAYERS' ? 'INVALID_REQUEST' : result.code, message);
 }
 
-export function adminRoutes({ db, actors, jwtSecret }: AppDeps): Router {
+export function adminRoutes({ db, actors, catalogue, jwtSecret }: AppDeps): Router {
   const router = new Router({ prefix: '/admin' });
   router.use(requireAuth(jwtSecret, 'ADMIN'));
+  // Any admin write may change what the public catalogue shows.
+  router.use(async (ctx, next) => {
+    await next();
+    if (ctx.method !== 'GET') catalogue.changed();
+  });
 
   router.post('/stores', async (ctx) => {
     ctx.body = unwrap(await admin.createStore(db, { phone: null, ...(await parseBody(ctx, storeBody)) }));

@@ -1,6 +1,5 @@
 import Router from '@koa/router';
 import { getSchedule } from '../../actors/schedule/index.js';
-import * as catalogue from '../../services/catalogue.js';
 import { AppError } from '../errors.js';
 import { expectOk } from '../replies.js';
 import { idParams, popularQuery, themeSchedulesQuery, themesQuery } from '../schemas.js';
@@ -9,32 +8,32 @@ import type { AppDeps } from '../deps.js';
 
 const themeNotFound = () => new AppError(404, 'THEME_NOT_FOUND', 'no such theme');
 
-export function catalogueRoutes({ db, actors, listings }: AppDeps): Router {
+export function catalogueRoutes({ actors, catalogue }: AppDeps): Router {
   const router = new Router();
 
   router.get('/stores', async (ctx) => {
-    ctx.body = await catalogue.stores(db);
+    ctx.body = await catalogue.stores();
   });
 
   router.get('/themes', async (ctx) => {
     const { storeId } = parseQuery(ctx, themesQuery);
-    ctx.body = await catalogue.themes(db, storeId);
+    ctx.body = await catalogue.themeList(storeId);
   });
 
   router.get('/themes/popular', async (ctx) => {
     const { days, limit } = parseQuery(ctx, popularQuery);
-    ctx.body = await catalogue.popular(db, days, limit);
+    ctx.body = await catalogue.popular(days, limit);
   });
 
   router.get('/themes/:id', async (ctx) => {
     const { id } = parseParams(ctx, idParams);
-    ctx.body = (await catalogue.theme(db, id)) ?? throwIt(themeNotFound());
+    ctx.body = (await catalogue.theme(id)) ?? throwIt(themeNotFound());
   });
 
   router.get('/themes/:id/schedules', async (ctx) => {
     const { id } = parseParams(ctx, idParams);
     const { date } = parseQuery(ctx, themeSchedulesQuery);
-    ctx.body = (await catalogue.themeSchedules(listings, id, date)) ?? throwIt(themeNotFound());
+    ctx.body = (await catalogue.themeSchedules(id, date)) ?? throwIt(themeNotFound());
   });
 
   router.get('/schedules/:id', async (ctx) => {
