@@ -98,7 +98,7 @@ export class ScheduleRegistry {
   }
 
   /**
-   * A burst of holds arriving while the published state is too old to answer from waits for one
+   * A burst of holds or reads arriving while the published state is too old to answer from waits for one
    * re-read (a Get, which re-reads stale memory), instead of queueing one by one behind it.
    */
   private async afterRefresh<C extends ScheduleCommand>(scheduleId: number, entry: Entry, command: C): Promise<ReplyTo<C>> {

@@ -22,7 +22,7 @@ export function answerFromSnapshot(deps: Pick<ScheduleActorDeps, 'holdTtlMs' | '
   return (published: ScheduleState, command: ScheduleCommand): Early | undefined => {
     if ((command.type !== 'Hold' && command.type !== 'Get') || !published.aggregate) return undefined;
     const now = new Date();
-    if (now.getTime() - published.confirmedAt > deps.staleMs) return command.type === 'Hold' ? STALE : undefined;
+    if (now.getTime() - published.confirmedAt > deps.staleMs) return STALE;
     const decision = decide(published.aggregate, command, { now, holdTtlMs: deps.holdTtlMs, pendingTtlMs: deps.pendingTtlMs, newOrderId: noOrderIds });
     if (decision.kind !== 'reply') return undefined;
     // A Get only reads; a Hold is answered here only when it loses.
