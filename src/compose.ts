@@ -5,7 +5,9 @@ import type { Db } from './db/knex.js';
 import { createApp } from './http/app.js';
 import type { Logger } from './logger.js';
 import { registerCollectors } from './observability/collectors.js';
+import { traceStatements } from './observability/db-spans.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
+import { tracingOn } from './observability/tracing.js';
 import { countPaymentOutcomes, countReplies } from './observability/outcomes.js';
 import { startPayments, type PaymentGateway, type Payments } from './payments/index.js';
 import { startCommandBus } from './queue/index.js';
@@ -34,6 +36,7 @@ export interface Composed {
 /** Wires actors, payments, the command bus, metrics and the HTTP app over a database, a queue and a gateway. */
 export function compose({ config, db, log, queues, gateway, jwtSecret }: Parts): Composed {
   const metrics = createMetrics();
+  if (tracingOn()) traceStatements(db);
   const listings = new ScheduleListings(db);
   const actors = startActors(config, db, log, queues, { onReply: countReplies(metrics), onCommitted: (schedule) => listings.apply(schedule) });
   startCommandBus(queues, actors.schedules, { log });

@@ -1,10 +1,12 @@
 import { loadConfig } from './config.js';
 import { DEMO_ACCOUNTS } from './db/seed.js';
 import { createLogger } from './logger.js';
+import { startTracing } from './observability/tracing.js';
 import { startService } from './server.js';
 
 const config = loadConfig();
 const log = createLogger(config.logLevel);
+const stopTracing = await startTracing(process.env, log);
 
 const service = await startService(config, log).catch((err) => {
   log.fatal({ err }, 'could not start');
@@ -33,7 +35,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     stopping = true;
     log.info({ signal }, 'shutting down');
     const force = setTimeout(() => process.exit(1), 10_000).unref();
-    service.stop().then(
+    service.stop().then(stopTracing).then(
       () => {
         clearTimeout(force);
         process.exit(0);

@@ -11,6 +11,7 @@
 import { dispatch, spawn, spawnStateless, stop, type ActorSystemRef, type Ref, type SupervisionContext } from 'nact';
 import { isDatabaseUnavailable } from '../../db/errors.js';
 import { scheduleActor, type ScheduleActorDeps } from './actor.js';
+import { actorSpan } from '../../observability/tracing.js';
 import { answerFromSnapshot } from './snapshot.js';
 import type { AnyReply, Envelope, ReplyTo, ScheduleCommand } from './protocol.js';
 import { initialState, type ScheduleState } from './state.js';
@@ -112,6 +113,7 @@ export class ScheduleRegistry {
   }
 
   private send<C extends ScheduleCommand>(scheduleId: number, entry: Entry, command: C): Promise<ReplyTo<C>> {
+    const span = actorSpan(`actor ${command.type}`, scheduleId);
     entry.inFlight += 1;
     entry.lastUsed = Date.now();
     return new Promise<ReplyTo<C>>((resolve) => {
@@ -120,6 +122,8 @@ export class ScheduleRegistry {
         if (settled) return;
         settled = true;
         this.pending.delete(waiting);
+        span?.setAttribute('reply.code', reply.ok ? 'OK' : reply.code);
+        span?.end();
         resolve(reply);
       };
       const waiting: PendingAsk = { deadline: Date.now() + this.options.askTimeoutMs, expire: () => settle({ ok: false, code: 'ACTOR_TIMEOUT' }) };
