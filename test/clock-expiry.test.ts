@@ -11,6 +11,7 @@ import { createBullQueues, createInProcessQueues, type JobQueue } from '../src/q
 import { createTestDatabase, type TestDatabase } from './helpers/database.js';
 import { makeSchedule, makeUsers } from './helpers/fixtures.js';
 import { dropRedisKeys, REDIS_URL, uniquePrefix } from './fixtures/instance.js';
+import { within } from './helpers/wait.js';
 
 const log = createLogger('silent');
 const HOUR = 3_600_000;
@@ -165,16 +166,6 @@ function tickWhere(clock: Clock, what: string, done: (result: TickResult) => boo
   });
 }
 
-/** `promise`, or a failure naming `what` after `timeoutMs`. */
-async function within<T>(what: string, timeoutMs: number, promise: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)), timeoutMs)));
-  try {
-    return await Promise.race([promise, deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** The `n`th tick to end from now on. */
 const ticks = (clock: Clock, n: number) => {

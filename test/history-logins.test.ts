@@ -1,13 +1,12 @@
 import test from 'ava';
-import { randomBytes, scrypt } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Db } from '../src/db/knex.js';
 import { createTestDatabase, type TestDatabase } from './helpers/database.js';
+import { cheapUsers, TEST_PASSWORD } from './helpers/fixtures.js';
 import { startTestService } from './helpers/service.js';
 
-const PASSWORD = 'password-1234';
+const PASSWORD = TEST_PASSWORD;
 let tdb: TestDatabase;
 let dataDir: string;
 
@@ -21,19 +20,6 @@ test.after.always(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-/**
- * Users whose stored hash uses cheap scrypt parameters (N=1024): the hash format carries its
- * parameters, so logins go through the real check, only about 100 times faster.
- */
-async function cheapUsers(db: Db, count: number): Promise<{ id: number; email: string }[]> {
-  const salt = randomBytes(16);
-  const key = await new Promise<Buffer>((resolve, reject) => scrypt(PASSWORD, salt, 32, { N: 1024, r: 8, p: 1 }, (err, k) => (err ? reject(err) : resolve(k))));
-  const hash = ['scrypt', 1024, 8, 1, salt.toString('base64'), key.toString('base64')].join('$');
-  const tag = randomBytes(4).toString('hex');
-  return db('users')
-    .insert(Array.from({ length: count }, (_, i) => ({ email: `login${i}-${tag}@test.local`, name: `User ${i}`, password_hash: hash, role: 'USER' })))
-    .returning(['id', 'email']);
-}
 
 /** Runs `task(0..n-1)` with at most `width` at a time. */
 async function pool<T>(n: number, width: number, task: (i: number) => Promise<T>): Promise<T[]> {
@@ -53,7 +39,7 @@ async function pool<T>(n: number, width: number, task: (i: number) => Promise<T>
 test.serial('POST /auth/login: 1000 logins leave 1000 login_history rows, written in at most 20 INSERT statements', async (t) => {
   t.timeout(120_000);
   const service = await startTestService(tdb.db, { DATA_DIR: dataDir });
-  const users = await cheapUsers(tdb.db, 50);
+  const users = await cheapUsers(tdb.db, 50, 'login');
   let inserts = 0;
   const onQuery = (q: { sql: string }) => {
     if (/^insert into "login_history"/i.test(q.sql)) inserts += 1;
@@ -87,7 +73,7 @@ test.serial('POST /auth/login: 1000 logins leave 1000 login_history rows, writte
 
 test.serial('POST /auth/login: answers before its history row is written', async (t) => {
   const service = await startTestService(tdb.db, { DATA_DIR: dataDir, HISTORY_FLUSH_MS: '60000' });
-  const [user] = await cheapUsers(tdb.db, 1);
+  const [user] = await cheapUsers(tdb.db, 1, 'login');
   const res = await service.request('POST', '/auth/login', { body: { email: user!.email, password: PASSWORD } });
   t.is(res.status, 200);
   t.is(Number((await tdb.db('login_history').where('email', user!.email).count({ n: '*' }))[0]!.n), 0, 'not written yet');

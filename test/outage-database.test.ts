@@ -1,19 +1,18 @@
 import test, { type ExecutionContext } from 'ava';
 import { spillDirFor } from '../src/actors/history/index.js';
-import { randomBytes, scrypt } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createDb, type Db } from '../src/db/knex.js';
+import { createDb } from '../src/db/knex.js';
 import { createTestDatabase, type TestDatabase } from './helpers/database.js';
-import { makeSchedules } from './helpers/fixtures.js';
+import { cheapUsers, makeSchedules, TEST_PASSWORD } from './helpers/fixtures.js';
 import { startTestService, type TestService } from './helpers/service.js';
 import { startTcpProxy } from './helpers/tcp-proxy.js';
 
 /** How long PostgreSQL stays unreachable in the outage test; shorten it locally with OUTAGE_MS=5000. */
 const OUTAGE_MS = Number(process.env.OUTAGE_MS ?? 30_000);
 const FAST_MS = 1_500;
-const PASSWORD = 'password-1234';
+const PASSWORD = TEST_PASSWORD;
 
 let tdb: TestDatabase;
 const dirs: string[] = [];
@@ -29,19 +28,6 @@ test.after.always(async () => {
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/**
- * Users whose stored hash uses cheap scrypt parameters (N=1024): the hash format carries its
- * parameters, so logins go through the real check, only about 100 times faster.
- */
-async function cheapUsers(db: Db, count: number): Promise<{ id: number; email: string }[]> {
-  const salt = randomBytes(16);
-  const key = await new Promise<Buffer>((resolve, reject) => scrypt(PASSWORD, salt, 32, { N: 1024, r: 8, p: 1 }, (err, k) => (err ? reject(err) : resolve(k))));
-  const hash = ['scrypt', 1024, 8, 1, salt.toString('base64'), key.toString('base64')].join('$');
-  const tag = randomBytes(4).toString('hex');
-  return db('users')
-    .insert(Array.from({ length: count }, (_, i) => ({ email: `outage${i}-${tag}@test.local`, name: `User ${i}`, password_hash: hash, role: 'USER' })))
-    .returning(['id', 'email']);
-}
 
 /** A service whose pool reaches PostgreSQL through a proxy the test can cut. */
 async function startBehindProxy(env: Record<string, string> = {}) {
@@ -113,8 +99,8 @@ async function eventually(t: ExecutionContext, what: string, check: () => Promis
 test.serial(`PostgreSQL unreachable for ${OUTAGE_MS} ms under login load: fast 503s, cached logins served, nothing lost, recovery unaided`, async (t) => {
   t.timeout(OUTAGE_MS + 120_000);
   const { proxy, service, close } = await startBehindProxy();
-  const users = await cheapUsers(tdb.db, 20);
-  const [stranger] = (await cheapUsers(tdb.db, 1)) as [{ id: number; email: string }];
+  const users = await cheapUsers(tdb.db, 20, 'outage');
+  const [stranger] = (await cheapUsers(tdb.db, 1, 'outage')) as [{ id: number; email: string }];
   const schedules = await makeSchedules(tdb.db, Math.ceil(OUTAGE_MS / 1000) + 20);
   const token = service.tokenFor(users[0]!.id);
   const logins = new Logins(service);
@@ -180,7 +166,7 @@ test.serial(`PostgreSQL unreachable for ${OUTAGE_MS} ms under login load: fast 5
 test.serial('with HISTORY_BUFFER_MAX tiny and PostgreSQL cut, login history spills to a file and is replayed exactly once', async (t) => {
   t.timeout(90_000);
   const { proxy, service, dataDir, close } = await startBehindProxy({ HISTORY_BUFFER_MAX: '25', HISTORY_BATCH_SIZE: '10', HISTORY_FLUSH_MS: '100' });
-  const users = await cheapUsers(tdb.db, 10);
+  const users = await cheapUsers(tdb.db, 10, 'outage');
   const logins = new Logins(service);
   for (const u of users) t.is((await logins.attempt(u.email)).status, 200);
   await service.actors.history.flush();

@@ -2,6 +2,7 @@ import test from 'ava';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createBullQueues, JobFailedError, PermanentJobError, type JobInfo, type JobQueue } from '../src/queue/index.js';
 import { dropRedisKeys, REDIS_URL, redisConnectionsNamed, uniquePrefix } from './fixtures/instance.js';
+import { within } from './helpers/wait.js';
 
 const prefixes: string[] = [];
 const opened: JobQueue[] = [];
@@ -18,16 +19,6 @@ function queuesFor(tag: string) {
   return { prefix, one: open(), twin: open };
 }
 
-/** `promise`, or a failure naming `what` after `timeoutMs`. */
-async function within<T>(what: string, timeoutMs: number, promise: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)), timeoutMs)));
-  try {
-    return await Promise.race([promise, deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** A promise and the function that resolves it, for a handler to announce what a test awaits. */
 function signal(): { promise: Promise<void>; fire: () => void } {

@@ -1,3 +1,4 @@
+import { randomBytes, scrypt } from 'node:crypto';
 import type { Db } from '../../src/db/knex.js';
 import { hashPassword } from '../../src/services/password.js';
 import { kstDate, kstInstant, addDays } from '../../src/time/kst.js';
@@ -57,3 +58,18 @@ export async function makeUsers(db: Db, count: number, role: 'USER' | 'ADMIN' = 
 }
 
 export const TEST_PASSWORD = 'password-1234';
+
+/**
+ * Users whose stored hash uses scrypt with N=1024 instead of the service's N=16384: the stored
+ * format carries its parameters, so logins go through the real check, only about 16 times cheaper.
+ * All share TEST_PASSWORD; `tag` starts their emails.
+ */
+export async function cheapUsers(db: Db, count: number, tag: string): Promise<{ id: number; email: string }[]> {
+  const salt = randomBytes(16);
+  const key = await new Promise<Buffer>((resolve, reject) => scrypt(TEST_PASSWORD, salt, 32, { N: 1024, r: 8, p: 1 }, (err, k) => (err ? reject(err) : resolve(k))));
+  const hash = ['scrypt', 1024, 8, 1, salt.toString('base64'), key.toString('base64')].join('$');
+  const run = randomBytes(4).toString('hex');
+  return db('users')
+    .insert(Array.from({ length: count }, (_, i) => ({ email: `${tag}${i}-${run}@test.local`, name: `User ${i}`, password_hash: hash, role: 'USER' })))
+    .returning(['id', 'email']);
+}
