@@ -47,8 +47,11 @@ export interface ScheduleActorDeps {
 
 const MAX_CAS_ATTEMPTS = 5;
 
-/** A gateway's answer is never dropped on the word of memory that may be stale: re-read first. */
-const MUST_READ_BEFORE_DECLINING = new Set<ScheduleCommand['type']>(['SettlePayment']);
+/**
+ * A gateway's answer is never dropped on the word of memory that may be stale: re-read first.
+ * A Refresh exists only to re-read.
+ */
+const MUST_READ_BEFORE_ANSWERING = new Set<ScheduleCommand['type']>(['SettlePayment', 'Refresh']);
 
 export function scheduleActor(deps: ScheduleActorDeps) {
   const read = async (scheduleId: number): Promise<ScheduleState> => {
@@ -72,7 +75,7 @@ export function scheduleActor(deps: ScheduleActorDeps) {
       const decision = decide(current.aggregate ?? null, command, env);
 
       if (decision.kind === 'reply') {
-        if (!fresh && (MUST_READ_BEFORE_DECLINING.has(command.type) || now.getTime() - current.confirmedAt > deps.staleMs)) {
+        if (!fresh && (MUST_READ_BEFORE_ANSWERING.has(command.type) || now.getTime() - current.confirmedAt > deps.staleMs)) {
           current = await read(scheduleId);
           fresh = true;
           continue;

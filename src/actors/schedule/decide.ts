@@ -37,6 +37,8 @@ function decideExisting(agg: ScheduleAggregate, command: ScheduleCommand, env: D
       return unblock(agg, env.now);
     case 'Get':
       return reply({ ok: true, schedule: toScheduleView(agg, env.now) });
+    case 'Refresh':
+      return reply({ ok: true });
     case 'BeginPayment':
       return beginPayment(agg, command, env.now);
     case 'SettlePayment':

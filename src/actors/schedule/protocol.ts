@@ -11,6 +11,8 @@ export type ScheduleCommand =
   | { type: 'Block' }
   | { type: 'Unblock' }
   | { type: 'Get' }
+  /** Re-read the schedule from the database; sent by the registry to keep a busy actor's published state fresh. */
+  | { type: 'Refresh' }
   | { type: 'BeginPayment'; userId: number; reservationId: number; orderId: string; amount: number }
   | { type: 'SettlePayment'; reservationId: number; outcome: PaymentOutcome }
   | { type: 'Cancel'; userId: number; reservationId: number; reason: string; deadlineMinutes: number };
@@ -55,6 +57,7 @@ export interface Replies {
   Block: { ok: true; schedule: ScheduleView } | Rejection<'SCHEDULE_NOT_AVAILABLE'>;
   Unblock: { ok: true; schedule: ScheduleView } | Rejection<'SCHEDULE_NOT_BLOCKED'>;
   Get: { ok: true; schedule: ScheduleView } | Rejection<never>;
+  Refresh: { ok: true } | Rejection<never>;
   BeginPayment: { ok: true; reservation: ReservationSummary } | Rejection<'RESERVATION_NOT_FOUND' | 'RESERVATION_NOT_PAYABLE' | 'AMOUNT_MISMATCH' | 'ORDER_MISMATCH'>;
   SettlePayment:
     | { ok: true; reservation: ReservationSummary }

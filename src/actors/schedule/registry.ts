@@ -60,6 +60,8 @@ export class ScheduleRegistry {
   private readonly timeouts: NodeJS.Timeout;
   private readonly early: ReturnType<typeof answerFromSnapshot>;
   private readonly handle: (state: ScheduleState, envelope: Envelope) => Promise<ScheduleState>;
+  /** Published state older than this is re-read in the background while it still answers. */
+  private readonly refreshAheadMs: number;
   private spawned = 0;
   private passivated = 0;
 
@@ -78,6 +80,7 @@ export class ScheduleRegistry {
       return next;
     };
     this.early = answerFromSnapshot(deps);
+    this.refreshAheadMs = deps.staleMs / 2;
     this.routers = Array.from({ length: options.shards }, (_, i) => spawnStateless(system, () => undefined, `schedule-shard-${i}`));
     this.sweeper = setInterval(() => this.passivateIdle(), Math.max(50, Math.floor(options.idleMs / 2)));
     this.sweeper.unref();
@@ -91,7 +94,9 @@ export class ScheduleRegistry {
     const entry = this.entryFor(scheduleId);
     const early = entry.published && this.early(entry.published, command);
     if (early?.kind === 'answered') {
-      entry.lastUsed = Date.now();
+      const now = Date.now();
+      entry.lastUsed = now;
+      if (!entry.refreshing && now - entry.published!.confirmedAt > this.refreshAheadMs) this.refresh(scheduleId, entry);
       return Promise.resolve(early.reply as ReplyTo<C>);
     }
     if (early?.kind === 'stale') return this.afterRefresh(scheduleId, entry, command);
@@ -100,16 +105,20 @@ export class ScheduleRegistry {
 
   /**
    * A burst of holds or reads arriving while the published state is too old to answer from waits for one
-   * re-read (a Get, which re-reads stale memory), instead of queueing one by one behind it.
+   * re-read, instead of queueing one by one behind it. A busy actor rarely gets there: halfway to stale,
+   * the first answer from its state starts that re-read in the background.
    */
   private async afterRefresh<C extends ScheduleCommand>(scheduleId: number, entry: Entry, command: C): Promise<ReplyTo<C>> {
-    entry.refreshing ??= this.send(scheduleId, entry, { type: 'Get' }).then(() => {
-      entry.refreshing = undefined;
-    });
-    await entry.refreshing;
+    await (entry.refreshing ?? this.refresh(scheduleId, entry));
     const early = entry.published && this.early(entry.published, command);
     if (early?.kind === 'answered') return early.reply as ReplyTo<C>;
     return this.send(scheduleId, entry, command);
+  }
+
+  private refresh(scheduleId: number, entry: Entry): Promise<void> {
+    return (entry.refreshing = this.send(scheduleId, entry, { type: 'Refresh' }).then(() => {
+      entry.refreshing = undefined;
+    }));
   }
 
   private send<C extends ScheduleCommand>(scheduleId: number, entry: Entry, command: C): Promise<ReplyTo<C>> {
