@@ -5,9 +5,9 @@ import type { Metrics } from './metrics.js';
 export function countReplies(m: Metrics) {
   return (command: ScheduleCommand, reply: AnyReply): void => {
     const code = reply.ok ? 'OK' : reply.code;
-    m.actorReplies.inc({ command: command.type, code });
-    if (command.type === 'Hold') m.holdOutcomes.inc({ outcome: reply.ok ? 'won' : reply.code === 'SCHEDULE_NOT_AVAILABLE' ? 'lost' : 'rejected' });
-    else if (command.type === 'Expire' && reply.ok && 'expired' in reply && reply.expired === 'HOLD') m.holdOutcomes.inc({ outcome: 'expired' });
+    m.actorReplies.inc(command.type, code);
+    if (command.type === 'Hold') m.holdOutcomes.inc(reply.ok ? 'won' : reply.code === 'SCHEDULE_NOT_AVAILABLE' ? 'lost' : 'rejected');
+    else if (command.type === 'Expire' && reply.ok && 'expired' in reply && reply.expired === 'HOLD') m.holdOutcomes.inc('expired');
   };
 }
 
