@@ -1,6 +1,5 @@
 import Koa from 'koa';
 import Router from '@koa/router';
-import { errorMiddleware } from './errors.js';
 import { observe } from './observe.js';
 import { openapiRoutes } from './openapi/index.js';
 import { adminRoutes } from './routes/admin.js';
@@ -16,7 +15,6 @@ export function createApp(deps: AppDeps): Koa {
   const app = new Koa({ proxy: false });
   app.silent = true;
   app.use(observe(deps.log, deps.metrics));
-  app.use(errorMiddleware(deps.log));
   // One router holding every route: a request is matched once, not once per route module.
   const root = new Router();
   for (const router of [opsRoutes(deps), authRoutes(deps), catalogueRoutes(deps), bookingRoutes(deps), paymentRoutes(deps), adminRoutes(deps), openapiRoutes()]) {

@@ -1,7 +1,7 @@
 import type { Context, Next } from 'koa';
 import { isDatabaseUnavailable, sqlStateOf } from '../db/errors.js';
 import type { Logger } from '../logger.js';
-import { requestLog } from './observe.js';
+import { requestLog } from './request-log.js';
 
 /** The one error type of the HTTP layer: a code for the client, a status, and whether it is our fault. */
 export class AppError extends Error {
@@ -24,26 +24,25 @@ export class AppError extends Error {
 export const invalidRequest = (message: string) => new AppError(400, 'INVALID_REQUEST', message);
 
 /**
- * Registered first. Client errors become `{code, message}` and are not logged as errors; anything
- * else is a 500 with a generic body, logged with its stack, which never reaches the client.
+ * Runs the rest of the chain and turns what went wrong into the answer. Client errors become
+ * `{code, message}` and are not logged as errors; anything else is a 500 with a generic body,
+ * logged with its stack, which never reaches the client.
  */
-export function errorMiddleware(log: Logger) {
-  return async (ctx: Context, next: Next) => {
-    try {
-      await next();
-      if (ctx.body === undefined || ctx.body === null) {
-        if (ctx.status === 404) throw new AppError(404, 'NOT_FOUND', `no route for ${ctx.method} ${ctx.path}`);
-        if (ctx.status === 405) throw new AppError(405, 'METHOD_NOT_ALLOWED', `${ctx.method} is not allowed on ${ctx.path}`);
-      }
-    } catch (err) {
-      const { status, body } = toResponse(err);
-      const logger = requestLog(ctx, log);
-      if (status === 503) logger.warn({ code: body.code, method: ctx.method, path: ctx.path }, 'request refused: service unavailable');
-      else if (status >= 500) logger.error({ err, method: ctx.method, path: ctx.path }, 'request failed');
-      ctx.status = status;
-      ctx.body = body;
+export async function answeringErrors(ctx: Context, next: Next, log: Logger): Promise<void> {
+  try {
+    await next();
+    if (ctx.body === undefined || ctx.body === null) {
+      if (ctx.status === 404) throw new AppError(404, 'NOT_FOUND', `no route for ${ctx.method} ${ctx.path}`);
+      if (ctx.status === 405) throw new AppError(405, 'METHOD_NOT_ALLOWED', `${ctx.method} is not allowed on ${ctx.path}`);
     }
-  };
+  } catch (err) {
+    const { status, body } = toResponse(err);
+    const logger = requestLog(ctx, log);
+    if (status === 503) logger.warn({ code: body.code, method: ctx.method, path: ctx.path }, 'request refused: service unavailable');
+    else if (status >= 500) logger.error({ err, method: ctx.method, path: ctx.path }, 'request failed');
+    ctx.status = status;
+    ctx.body = body;
+  }
 }
 
 function toResponse(err: unknown): { status: number; body: Record<string, unknown> } {

@@ -1,51 +1,40 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { trace } from '@opentelemetry/api';
 import type { Context, Next } from 'koa';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../observability/metrics.js';
-import { inSpan } from '../observability/tracing.js';
+import { inSpan, tracingOn } from '../observability/tracing.js';
+import { answeringErrors } from './errors.js';
+import { requestLog, type RequestState } from './request-log.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Ids this process gives requests that came without one: unique per process start, and cheap. */
+const BOOT = randomBytes(6).toString('base64url');
+let issued = 0;
+const newRequestId = (): string => `${BOOT}-${(issued += 1).toString(36)}`;
 /** Scrapes and probes are not worth a trace. */
 const UNTRACED = new Set(['/metrics', '/healthz', '/readyz']);
 
-export interface RequestState {
-  requestId: string;
-  log?: Logger;
-}
-
-/** The request's logger, every line carrying its id; made on first use, as most requests never log. */
-export function requestLog(ctx: Context, base: Logger): Logger {
-  const state = ctx.state as Partial<RequestState>;
-  if (!state.requestId) return base;
-  return (state.log ??= base.child({ reqId: state.requestId }));
-}
-
 /**
- * Outermost middleware: a request id (the caller's X-Request-Id when it is sane, else a new one)
- * echoed back and put on every log line of the request, a span when tracing is on, and the
- * request's count and latency by route template and status.
+ * The one application-wide middleware: a request id (the caller's X-Request-Id when it is sane,
+ * else a new one) echoed back and put on every log line of the request, a span when tracing is on,
+ * errors turned into answers (`answeringErrors`), and the request's count and latency by route
+ * template and status. One layer rather than four: each costs a promise on every request.
  */
 export function observe(log: Logger, metrics: Metrics) {
-  // Label sets are few (route × method × status): keep each one's child, saving a label hash per request.
-  const children = new Map<string, ReturnType<Metrics['httpDuration']['labels']>>();
-  const durationOf = (method: string, route: string, status: number) => {
-    const key = `${method} ${status} ${route}`;
-    let child = children.get(key);
-    if (!child) children.set(key, (child = metrics.httpDuration.labels({ method, route, status: String(status) })));
-    return child;
-  };
+  const durationOf = (method: string, route: string, status: number) => metrics.httpDuration.child(method, route, statusText(status));
   return async (ctx: Context, next: Next) => {
     const given = ctx.get('x-request-id');
-    const requestId = REQUEST_ID.test(given) ? given : randomUUID();
+    const requestId = given && REQUEST_ID.test(given) ? given : newRequestId();
     ctx.set('X-Request-Id', requestId);
     (ctx.state as RequestState).requestId = requestId;
     const started = performance.now();
     try {
-      if (UNTRACED.has(ctx.path)) await next();
+      if (!tracingOn() || UNTRACED.has(ctx.path)) await answeringErrors(ctx, next, log);
       else {
         await inSpan(`HTTP ${ctx.method}`, { 'http.method': ctx.method, 'http.target': ctx.path, 'request.id': requestId }, async (span) => {
-          await next();
+          await answeringErrors(ctx, next, log);
           span?.setAttribute('http.status_code', ctx.status);
           span?.updateName(`${ctx.method} ${routeOf(ctx)}`);
         });
@@ -57,6 +46,9 @@ export function observe(log: Logger, metrics: Metrics) {
     }
   };
 }
+
+const statusTexts = new Map<number, string>();
+const statusText = (status: number): string => statusTexts.get(status) ?? statusTexts.set(status, String(status)).get(status)!;
 
 const routeOf = (ctx: Context): string => (ctx as Context & { _matchedRoute?: string })._matchedRoute ?? 'unmatched';
 

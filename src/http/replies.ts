@@ -20,6 +20,7 @@ const STATUS: Record<string, [number, string]> = {
 };
 
 const bodies = new Map<string, string>();
+const JSON_TYPE = 'application/json; charset=utf-8';
 
 /**
  * For the hot paths: returns a successful reply, or writes a client rejection straight into the
@@ -34,7 +35,8 @@ export function okOrRefuse<R extends { ok: boolean }>(ctx: Context, reply: R): E
   let body = bodies.get(code);
   if (!body) bodies.set(code, (body = JSON.stringify({ code, message })));
   ctx.status = status;
-  ctx.type = 'application/json';
+  // Set directly: `ctx.type` would look the type up by name on every refused hold.
+  ctx.set('Content-Type', JSON_TYPE);
   ctx.body = body;
   return undefined;
 }

@@ -47,16 +47,18 @@ function verifySignature(token: string, secret: string): Claims | null {
  * HMAC. Only tokens whose signature checked out are remembered; expiry is checked on every use.
  */
 export function tokenVerifier(secret: string, capacity = 10_000): (token: string, now?: number) => Claims | null {
-  const verified = new Map<string, Claims>();
+  // Keyed by the signature (43 characters) rather than the whole token, which is cheaper to hash;
+  // the whole token must still match.
+  const verified = new Map<string, { token: string; claims: Claims }>();
   return (token, now = Date.now()) => {
-    let claims = verified.get(token);
-    if (!claims) {
-      const checked = verifySignature(token, secret);
-      if (!checked) return null;
-      claims = checked;
+    const signature = token.slice(token.lastIndexOf('.') + 1);
+    let known = verified.get(signature);
+    if (!known || known.token !== token) {
+      const claims = verifySignature(token, secret);
+      if (!claims) return null;
       if (verified.size >= capacity) verified.delete(verified.keys().next().value!);
-      verified.set(token, claims);
+      verified.set(signature, (known = { token, claims }));
     }
-    return claims.exp * 1000 > now ? claims : null;
+    return known.claims.exp * 1000 > now ? known.claims : null;
   };
 }

@@ -4,8 +4,8 @@ import * as admin from '../../services/admin.js';
 import { requireAuth } from '../auth/middleware.js';
 import { AppError } from '../errors.js';
 import { expectOk } from '../replies.js';
-import { adminReservationsQuery, bulkSchedulesBody, idParams, loginHistoryQuery, storeBody, themeBody, themePatchBody } from '../schemas.js';
-import { parseBody, parseParams, parseQuery } from '../validate.js';
+import { adminReservationsQuery, bulkSchedulesBody, loginHistoryQuery, storeBody, themeBody, themePatchBody } from '../schemas.js';
+import { parseBody, parseIdParams, parseQuery } from '../validate.js';
 import type { AppDeps } from '../deps.js';
 
 const REJECTIONS: Record<admin.AdminRejection, [number, string]> = {
@@ -36,11 +36,11 @@ export function adminRoutes({ db, actors, catalogue, jwtSecret }: AppDeps): Rout
     ctx.status = 201;
   });
   router.patch('/stores/:id', async (ctx) => {
-    const { id } = parseParams(ctx, idParams);
+    const { id } = parseIdParams(ctx);
     ctx.body = unwrap(await admin.editStore(db, id, await parseBody(ctx, storeBody.partial())));
   });
   router.delete('/stores/:id', async (ctx) => {
-    unwrap(await admin.removeStore(db, parseParams(ctx, idParams).id));
+    unwrap(await admin.removeStore(db, parseIdParams(ctx).id));
     ctx.status = 204;
   });
 
@@ -49,11 +49,11 @@ export function adminRoutes({ db, actors, catalogue, jwtSecret }: AppDeps): Rout
     ctx.status = 201;
   });
   router.patch('/themes/:id', async (ctx) => {
-    const { id } = parseParams(ctx, idParams);
+    const { id } = parseIdParams(ctx);
     ctx.body = unwrap(await admin.editTheme(db, id, await parseBody(ctx, themePatchBody)));
   });
   router.delete('/themes/:id', async (ctx) => {
-    unwrap(await admin.removeTheme(db, parseParams(ctx, idParams).id));
+    unwrap(await admin.removeTheme(db, parseIdParams(ctx).id));
     ctx.status = 204;
   });
 
@@ -62,10 +62,10 @@ export function adminRoutes({ db, actors, catalogue, jwtSecret }: AppDeps): Rout
     ctx.status = 201;
   });
   router.post('/schedules/:id/block', async (ctx) => {
-    ctx.body = expectOk(await blockSchedule(actors.schedules, parseParams(ctx, idParams).id)).schedule;
+    ctx.body = expectOk(await blockSchedule(actors.schedules, parseIdParams(ctx).id)).schedule;
   });
   router.post('/schedules/:id/unblock', async (ctx) => {
-    ctx.body = expectOk(await unblockSchedule(actors.schedules, parseParams(ctx, idParams).id)).schedule;
+    ctx.body = expectOk(await unblockSchedule(actors.schedules, parseIdParams(ctx).id)).schedule;
   });
 
   router.get('/reservations', async (ctx) => {

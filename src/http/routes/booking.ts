@@ -4,8 +4,8 @@ import { mine, visibleReservation } from '../../services/reservations.js';
 import { requireAuth, callerOf } from '../auth/middleware.js';
 import { AppError } from '../errors.js';
 import { expectOk, okOrRefuse } from '../replies.js';
-import { idParams, reservationBody } from '../schemas.js';
-import { parseBody, parseParams } from '../validate.js';
+import { reservationBody } from '../schemas.js';
+import { parseBody, parseIdParams } from '../validate.js';
 import type { AppDeps } from '../deps.js';
 
 export function bookingRoutes({ db, actors, jwtSecret }: AppDeps): Router {
@@ -13,13 +13,13 @@ export function bookingRoutes({ db, actors, jwtSecret }: AppDeps): Router {
   const signedIn = requireAuth(jwtSecret);
 
   router.post('/schedules/:id/hold', signedIn, async (ctx) => {
-    const { id } = parseParams(ctx, idParams);
+    const { id } = parseIdParams(ctx);
     const held = okOrRefuse(ctx, await holdSchedule(actors.schedules, { scheduleId: id, userId: callerOf(ctx).userId }));
     if (held) ctx.body = held.hold;
   });
 
   router.delete('/schedules/:id/hold', signedIn, async (ctx) => {
-    const { id } = parseParams(ctx, idParams);
+    const { id } = parseIdParams(ctx);
     expectOk(await releaseSchedule(actors.schedules, { scheduleId: id, userId: callerOf(ctx).userId }));
     ctx.status = 204;
   });
@@ -37,7 +37,7 @@ export function bookingRoutes({ db, actors, jwtSecret }: AppDeps): Router {
   });
 
   router.get('/reservations/:id', signedIn, async (ctx) => {
-    const { id } = parseParams(ctx, idParams);
+    const { id } = parseIdParams(ctx);
     const reservation = await visibleReservation(db, id, callerOf(ctx));
     if (!reservation) throw new AppError(404, 'RESERVATION_NOT_FOUND', 'no such reservation');
     ctx.body = reservation;

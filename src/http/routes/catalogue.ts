@@ -2,8 +2,8 @@ import Router from '@koa/router';
 import { getSchedule } from '../../actors/schedule/index.js';
 import { AppError } from '../errors.js';
 import { expectOk } from '../replies.js';
-import { idParams, popularQuery, themeSchedulesQuery, themesQuery } from '../schemas.js';
-import { parseParams, parseQuery } from '../validate.js';
+import { popularQuery, themeSchedulesQuery, themesQuery } from '../schemas.js';
+import { parseIdParams, parseQuery } from '../validate.js';
 import type { AppDeps } from '../deps.js';
 
 const themeNotFound = () => new AppError(404, 'THEME_NOT_FOUND', 'no such theme');
@@ -26,18 +26,18 @@ export function catalogueRoutes({ actors, catalogue }: AppDeps): Router {
   });
 
   router.get('/themes/:id', async (ctx) => {
-    const { id } = parseParams(ctx, idParams);
+    const { id } = parseIdParams(ctx);
     ctx.body = (await catalogue.theme(id)) ?? throwIt(themeNotFound());
   });
 
   router.get('/themes/:id/schedules', async (ctx) => {
-    const { id } = parseParams(ctx, idParams);
+    const { id } = parseIdParams(ctx);
     const { date } = parseQuery(ctx, themeSchedulesQuery);
     ctx.body = (await catalogue.themeSchedules(id, date)) ?? throwIt(themeNotFound());
   });
 
   router.get('/schedules/:id', async (ctx) => {
-    const { id } = parseParams(ctx, idParams);
+    const { id } = parseIdParams(ctx);
     ctx.body = expectOk(await getSchedule(actors.schedules, id)).schedule;
   });
 

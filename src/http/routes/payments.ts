@@ -7,8 +7,8 @@ import { paymentAttempts, timeline, visibleReservation } from '../../services/re
 import { requireAuth, callerOf } from '../auth/middleware.js';
 import { AppError } from '../errors.js';
 import { expectOk } from '../replies.js';
-import { cancelBody, idParams, orderBody } from '../schemas.js';
-import { parseBody, parseParams } from '../validate.js';
+import { cancelBody, orderBody } from '../schemas.js';
+import { parseBody, parseIdParams } from '../validate.js';
 import type { AppDeps } from '../deps.js';
 
 const idempotencyKey = z.string().min(1).max(300).optional();
@@ -65,19 +65,19 @@ export function paymentRoutes({ db, payments, jwtSecret }: AppDeps): Router {
   });
 
   router.post('/reservations/:id/cancel', signedIn, async (ctx) => {
-    const { id } = parseParams(ctx, idParams);
+    const { id } = parseIdParams(ctx);
     const { reason } = await parseBody(ctx, cancelBody);
     ctx.body = cancelAnswer(await payments.cancel({ userId: callerOf(ctx).userId, reservationId: id, reason }));
   });
 
   router.get('/reservations/:id/payment-attempts', signedIn, async (ctx) => {
-    const { id } = parseParams(ctx, idParams);
+    const { id } = parseIdParams(ctx);
     if (!(await visibleReservation(db, id, callerOf(ctx)))) throw new AppError(404, 'RESERVATION_NOT_FOUND', 'no such reservation');
     ctx.body = await paymentAttempts(db, id);
   });
 
   router.get('/reservations/:id/timeline', signedIn, async (ctx) => {
-    const { id } = parseParams(ctx, idParams);
+    const { id } = parseIdParams(ctx);
     const reservation = await visibleReservation(db, id, callerOf(ctx));
     if (!reservation) throw new AppError(404, 'RESERVATION_NOT_FOUND', 'no such reservation');
     ctx.body = await timeline(db, reservation);
