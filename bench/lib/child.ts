@@ -1,5 +1,6 @@
 /** Starts a server as a child process (`node <entry>.js`, or through tsx for a .ts entry), waits for its health URL, stops it. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
@@ -33,7 +34,9 @@ export async function startChild(opts: { name: string; entry: string; env: Recor
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const loader = opts.entry.endsWith('.ts') ? ['--import', 'tsx'] : [];
-  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), ...loader, opts.entry], {
+  // BENCH_NODE_ARGS: V8 flags for every server the bench starts (e.g. --trace-gc), which NODE_OPTIONS refuses.
+  const extra = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...extra, ...(opts.nodeArgs ?? []), ...loader, opts.entry], {
     cwd: ROOT,
     env: { ...process.env, HOST: '127.0.0.1', ...opts.env, [opts.portEnv ?? 'PORT']: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -60,6 +63,8 @@ export async function startChild(opts: { name: string; entry: string; env: Recor
     }
   };
   child.stdout!.on('data', keep);
+  // BENCH_CHILD_LOG=<prefix>: also copy each server's stdout to <prefix>.<name> (for --trace-gc and the like).
+  if (process.env.BENCH_CHILD_LOG) child.stdout!.pipe(createWriteStream(`${process.env.BENCH_CHILD_LOG}.${opts.name}`));
   child.stderr!.on('data', keep);
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   let dead = false;
