@@ -1,6 +1,6 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { join } from 'node:path';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Actors } from './actors/system.js';
 import { compose } from './compose.js';
 import type { Config } from './config.js';
@@ -73,22 +73,24 @@ export async function startService(config: Config, log: Logger): Promise<Running
  * Graceful close for keep-alive clients: once draining, every response still to be written says
  * `Connection: close`, so each connection ends after its in-flight request instead of staying
  * open for more; idle ones close at once. A backstop closes whatever is left after 8 s, still
- * leaving time to flush history before the process gives up at 10 s.
+ * leaving time to flush history before the process gives up at 10 s. Connections are tracked,
+ * not requests, so serving a request pays nothing for this.
  */
 function drainer(server: Server): () => Promise<void> {
-  let draining = false;
-  const inFlight = new Set<ServerResponse>();
-  server.on('request', (_req: IncomingMessage, res: ServerResponse) => {
-    if (draining) {
-      res.setHeader('Connection', 'close');
-      return;
-    }
-    inFlight.add(res);
-    res.once('close', () => inFlight.delete(res));
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
   });
   return async () => {
-    draining = true;
-    for (const res of inFlight) if (!res.headersSent) res.setHeader('Connection', 'close');
+    server.prependListener('request', (_req: IncomingMessage, res: ServerResponse) => res.setHeader('Connection', 'close'));
+    for (const socket of sockets) {
+      // Node's pointer to the response being written on the connection (graceful-shutdown libraries use it too).
+      const res = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
+      if (!res) continue;
+      if (!res.headersSent) res.setHeader('Connection', 'close');
+      else res.once('close', () => socket.end());
+    }
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
     const backstop = setTimeout(() => server.closeAllConnections(), 8_000).unref();
