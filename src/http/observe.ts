@@ -25,9 +25,10 @@ const UNTRACED = new Set(['/metrics', '/healthz', '/readyz']);
 export function observe(log: Logger, metrics: Metrics) {
   const durationOf = (method: string, route: string, status: number) => metrics.httpDuration.child(method, route, statusText(status));
   return async (ctx: Context, next: Next) => {
-    const given = ctx.get('x-request-id');
-    const requestId = given && REQUEST_ID.test(given) ? given : newRequestId();
-    ctx.set('X-Request-Id', requestId);
+    // Node's own request and response, not Koa's accessors: this runs on every request.
+    const given = ctx.req.headers['x-request-id'];
+    const requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : newRequestId();
+    ctx.res.setHeader('X-Request-Id', requestId);
     (ctx.state as RequestState).requestId = requestId;
     const started = performance.now();
     try {
@@ -41,7 +42,7 @@ export function observe(log: Logger, metrics: Metrics) {
       }
     } finally {
       const ms = performance.now() - started;
-      durationOf(ctx.method, routeOf(ctx), ctx.status).observe(ms / 1000);
+      durationOf(ctx.req.method ?? '', routeOf(ctx), ctx.res.statusCode).observe(ms / 1000);
       if (log.isLevelEnabled('debug')) requestLog(ctx, log).debug({ method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(ms) }, 'request');
     }
   };
