@@ -1,5 +1,4 @@
 import type { Db } from '../db/knex.js';
-import type { ScheduleListing } from '../db/repositories/schedules.js';
 import { findTheme, listThemes, popularThemes, type Theme } from '../db/repositories/themes.js';
 import { listStores, type Store } from '../db/repositories/stores.js';
 import type { ScheduleListings } from './listings.js';
@@ -31,8 +30,8 @@ export class Catalogue {
 
   popular = (days: number, limit: number, now = new Date()) => popularThemes(this.db, new Date(now.getTime() - days * 86_400_000), limit);
 
-  /** A theme's schedules on a Seoul date that have not started yet; null when the theme does not exist. */
-  themeSchedules = (themeId: number, date: string, now = new Date()): Promise<ScheduleListing[] | null> => this.listings.list(themeId, date, now);
+  /** A theme's schedules on a Seoul date that have not started yet, as JSON text; null when the theme does not exist. */
+  themeSchedulesJson = (themeId: number, date: string, now = Date.now()): Promise<string | null> => this.listings.json(themeId, date, now);
 
   /** After an admin change: the next reads go to the database. */
   changed(): void {

@@ -12,12 +12,13 @@ export interface ScheduleListing {
 
 export interface DayListing extends ScheduleListing {
   startsAt: Date;
+  version: number;
 }
 
-/** All of a theme's schedules on one Seoul date, in start order, with the instant each starts. */
+/** All of a theme's schedules on one Seoul date, in start order, with the instant each starts and the row's version. */
 export async function listThemeDay(db: Db, themeId: number, date: string): Promise<DayListing[]> {
-  const rows = await db('schedules').select('id', 'theme_id', 'date', 'start_time', 'status', 'starts_at').where({ theme_id: themeId, date }).orderBy('start_time');
-  return rows.map((r) => ({ id: r.id, themeId: r.theme_id, date: r.date, startTime: r.start_time, status: r.status, startsAt: r.starts_at }));
+  const rows = await db('schedules').select('id', 'theme_id', 'date', 'start_time', 'status', 'starts_at', 'version').where({ theme_id: themeId, date }).orderBy('starts_at');
+  return rows.map((r) => ({ id: r.id, themeId: r.theme_id, date: r.date, startTime: r.start_time, status: r.status, startsAt: r.starts_at, version: r.version }));
 }
 
 export interface NewSchedule {

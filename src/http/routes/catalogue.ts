@@ -1,7 +1,7 @@
 import Router from '@koa/router';
 import { getSchedule } from '../../actors/schedule/index.js';
 import { AppError } from '../errors.js';
-import { expectOk } from '../replies.js';
+import { expectOk, sendJson } from '../replies.js';
 import { popularQuery, themeSchedulesQuery, themesQuery } from '../schemas.js';
 import { parseIdParams, parseQuery } from '../validate.js';
 import type { AppDeps } from '../deps.js';
@@ -33,7 +33,7 @@ export function catalogueRoutes({ actors, catalogue }: AppDeps): Router {
   router.get('/themes/:id/schedules', async (ctx) => {
     const { id } = parseIdParams(ctx);
     const { date } = parseQuery(ctx, themeSchedulesQuery);
-    ctx.body = (await catalogue.themeSchedules(id, date)) ?? throwIt(themeNotFound());
+    sendJson(ctx, (await catalogue.themeSchedulesJson(id, date)) ?? throwIt(themeNotFound()));
   });
 
   router.get('/schedules/:id', async (ctx) => {
