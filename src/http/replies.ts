@@ -35,10 +35,14 @@ export function okOrRefuse<R extends { ok: boolean }>(ctx: Context, reply: R): E
   let body = bodies.get(code);
   if (!body) bodies.set(code, (body = JSON.stringify({ code, message })));
   ctx.status = status;
-  // Set directly: `ctx.type` would look the type up by name on every refused hold.
-  ctx.set('Content-Type', JSON_TYPE);
-  ctx.body = body;
+  sendJson(ctx, body);
   return undefined;
+}
+
+/** Sends JSON text that is already serialized. The type is set directly: `ctx.type` would look it up by name each time. */
+export function sendJson(ctx: Context, json: string): void {
+  ctx.set('Content-Type', JSON_TYPE);
+  ctx.body = json;
 }
 
 /** Unwraps a successful reply, or throws the AppError its code maps to. */

@@ -30,7 +30,6 @@ export const parseBody = async <S extends ZodTypeAny>(ctx: Context, schema: S): 
 export const parseParams = <S extends ZodTypeAny>(ctx: Context & { params?: unknown }, schema: S): z.output<S> => parse(schema, ctx.params ?? {}, 'path');
 
 type IdParams = z.output<typeof idParams>;
-const ID_MEMORY = 10_000;
 const checkedIds = new Map<string, Readonly<IdParams>>();
 
 /**
@@ -42,8 +41,28 @@ export function parseIdParams(ctx: Context & { params?: Record<string, string> }
   const known = raw === undefined ? undefined : checkedIds.get(raw);
   if (known) return known;
   const checked = Object.freeze(parse(idParams, ctx.params ?? {}, 'path'));
-  if (checkedIds.size >= ID_MEMORY) checkedIds.delete(checkedIds.keys().next().value!);
-  checkedIds.set(raw!, checked);
+  remember(checkedIds, raw!, checked);
   return checked;
 }
-export const parseQuery = <S extends ZodTypeAny>(ctx: Context, schema: S): z.output<S> => parse(schema, ctx.query, 'query');
+
+/** Query strings that passed, by schema: a browsing crowd sends the same few again and again. */
+const checkedQueries = new WeakMap<ZodTypeAny, Map<string, unknown>>();
+
+/** The query string checked by `schema`; each raw query string that passed is remembered (the check is pure). */
+export function parseQuery<S extends ZodTypeAny>(ctx: Context, schema: S): Readonly<z.output<S>> {
+  let memory = checkedQueries.get(schema);
+  if (!memory) checkedQueries.set(schema, (memory = new Map()));
+  const raw = ctx.querystring;
+  const known = memory.get(raw);
+  if (known) return known as z.output<S>;
+  const checked = Object.freeze(parse(schema, ctx.query, 'query'));
+  remember(memory, raw, checked);
+  return checked;
+}
+
+const MEMORY = 10_000;
+
+function remember<V>(memory: Map<string, V>, key: string, value: V): void {
+  if (memory.size >= MEMORY) memory.delete(memory.keys().next().value!);
+  memory.set(key, value);
+}
