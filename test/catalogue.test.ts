@@ -216,3 +216,16 @@ test('GET /schedules/:id: for a missing schedule answers 404 SCHEDULE_NOT_FOUND'
   t.deepEqual(Object.keys(res.body).sort(), ['code', 'message']);
   t.is(res.body.code, 'SCHEDULE_NOT_FOUND');
 });
+
+test('remembered checks: a query string or path id that passed once does not make a bad one pass, and a bad one still fails the second time', async (t) => {
+  const themeId = await makeTheme(database.db);
+  const date = addDays(kstDate(new Date()), 2);
+  for (let round = 0; round < 2; round += 1) {
+    t.is((await service.request('GET', `/themes/${themeId}/schedules?date=${date}`)).status, 200);
+    t.is((await service.request('GET', `/themes/${themeId}/schedules?date=${date}&x=1`)).status, 400);
+    t.is((await service.request('GET', `/themes/${themeId}/schedules?date=2026-02-30`)).status, 400);
+    t.is((await service.request('GET', `/themes/${themeId}`)).status, 200);
+    t.is((await service.request('GET', `/themes/0${themeId}`)).status, 400);
+    t.is((await service.request('GET', `/themes/${themeId}.5`)).status, 400);
+  }
+});

@@ -17,11 +17,12 @@ export class TtlCache<V> {
   constructor(
     private readonly ttlMs: number,
     private readonly max = 10_000,
+    private readonly clock: () => number = Date.now,
   ) {}
 
   get(key: string, load: () => Promise<V>): Promise<V> {
     const hit = this.values.get(key);
-    const age = hit ? Date.now() - hit.at : Number.POSITIVE_INFINITY;
+    const age = hit ? this.clock() - hit.at : Number.POSITIVE_INFINITY;
     if (hit && age < this.ttlMs) {
       if (age >= this.ttlMs / 2 && !hit.refreshing) this.refresh(key, hit, load);
       return hit.value;
@@ -51,7 +52,7 @@ export class TtlCache<V> {
   private store(key: string, value: Promise<V>): Promise<V> {
     this.values.delete(key);
     if (this.values.size >= this.max) this.values.delete(this.values.keys().next().value!);
-    this.values.set(key, { at: Date.now(), value });
+    this.values.set(key, { at: this.clock(), value });
     // A failed load is not remembered.
     value.catch(() => {
       if (this.values.get(key)?.value === value) this.values.delete(key);
