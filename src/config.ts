@@ -21,6 +21,7 @@ const envSchema = z.object({
   EXPIRY_TICK_MS: intFrom(60_000),
   SCHEDULE_SHARDS: intFrom(64),
   ACTOR_IDLE_MS: intFrom(120_000),
+  ACTOR_MAX_LIVE: intFrom(20_000),
   ACTOR_ASK_TIMEOUT_MS: intFrom(5_000),
   ACTOR_STALE_MS: intFrom(1_000),
   HISTORY_BATCH_SIZE: intFrom(100),
@@ -54,6 +55,8 @@ export interface Config {
   expiryTickMs: number;
   scheduleShards: number;
   actorIdleMs: number;
+  /** Past this many live schedule actors, the least recently spawned idle ones are passivated early. */
+  actorMaxLive: number;
   actorAskTimeoutMs: number;
   /** How long a losing answer may be served from actor memory before the row is re-read. */
   actorStaleMs: number;
@@ -102,6 +105,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     expiryTickMs: e.EXPIRY_TICK_MS,
     scheduleShards: e.SCHEDULE_SHARDS,
     actorIdleMs: e.ACTOR_IDLE_MS,
+    actorMaxLive: e.ACTOR_MAX_LIVE,
     actorAskTimeoutMs: e.ACTOR_ASK_TIMEOUT_MS,
     actorStaleMs: e.ACTOR_STALE_MS,
     historyBatchSize: e.HISTORY_BATCH_SIZE,

@@ -1,4 +1,4 @@
-import './runtime-flags.js';
+import './runtime/flags.js';
 import { loadConfig } from './config.js';
 import { DEMO_ACCOUNTS } from './db/seed.js';
 import { createLogger } from './logger.js';

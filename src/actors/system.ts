@@ -9,6 +9,7 @@ import { createHistory, type History } from './history/index.js';
 import { batchedScheduleStore } from '../db/repositories/schedule-batch.js';
 import type { ScheduleRow } from '../db/repositories/schedule-aggregate.js';
 import { ScheduleRegistry, type AnyReply, type ScheduleCommand } from './schedule/index.js';
+import { releaseAfterPassivation } from '../runtime/memory.js';
 
 export interface Actors {
   schedules: ScheduleRegistry;
@@ -50,8 +51,11 @@ export function startActors(config: Config, db: Db, log: Logger, queues?: JobQue
     {
       shards: config.scheduleShards,
       idleMs: config.actorIdleMs,
+      maxLive: config.actorMaxLive,
       askTimeoutMs: config.actorAskTimeoutMs,
       onCrash: (scheduleId, err) => log.error({ err, scheduleId }, 'schedule actor crashed; restarting it from the database'),
+      // Thousands of actors gone at once leave their memory as garbage an idle process never collects.
+      onPassivated: releaseAfterPassivation({ threshold: 1_000, minIntervalMs: 5_000, onError: (err) => log.warn({ err }, 'could not release memory') }),
     },
   );
   const clock = startClock(system, { db, registry: schedules, everyMs: config.expiryTickMs, log, queues });

@@ -17,11 +17,12 @@ interface TarnPool {
 
 /** Gauges read at scrape time from the rooms that keep the numbers. */
 export function registerCollectors(m: Metrics, { actors, db, queues }: Sources): void {
-  m.gauge('schedule_actors', 'Schedule actors: live now, spawned and passivated since start', ['state'], (g) => {
+  m.gauge('schedule_actors', 'Schedule actors: live now, spawned and passivated since start (evicted: passivated early to stay under ACTOR_MAX_LIVE)', ['state'], (g) => {
     const s = actors.schedules.stats();
     g.set({ state: 'live' }, s.live);
     g.set({ state: 'spawned' }, s.spawned);
     g.set({ state: 'passivated' }, s.passivated);
+    g.set({ state: 'evicted' }, s.evicted);
   });
   m.gauge('schedule_actor_mailbox_depth', 'Messages sent to schedule actors and not answered yet', [], (g) => g.set(actors.schedules.stats().inFlight));
   m.gauge('history_rows', 'History actor: rows buffered, spilled to disk, written; INSERT statements used', ['state'], (g) => {

@@ -19,8 +19,14 @@ import { initialState, type ScheduleState } from './state.js';
 export interface RegistryOptions {
   shards: number;
   idleMs: number;
+  /** A soft cap on live actors: spawning past it passivates the oldest idle ones first. */
+  maxLive?: number;
+  /** Under the cap, an actor used more recently than this is not passivated early (default 1 s). */
+  evictUnusedForMs?: number;
   askTimeoutMs: number;
   onCrash?: (scheduleId: number, err: unknown) => void;
+  /** After a sweep that passivated actors, with how many. */
+  onPassivated?: (count: number) => void;
 }
 
 interface PendingAsk {
@@ -47,6 +53,8 @@ export interface RegistryStats {
   live: number;
   spawned: number;
   passivated: number;
+  /** Passivated early, before their idle time, to stay under the live cap. */
+  evicted: number;
   /** Messages sent and not answered yet, over all actors: the total mailbox depth. */
   inFlight: number;
 }
@@ -64,6 +72,8 @@ export class ScheduleRegistry {
   private readonly refreshAheadMs: number;
   private spawned = 0;
   private passivated = 0;
+  /** Of `passivated`, those passivated early to stay under `maxLive`. */
+  private evicted = 0;
 
   constructor(system: ActorSystemRef, deps: ScheduleActorDeps, private readonly options: RegistryOptions) {
     const actor = scheduleActor({
@@ -153,7 +163,7 @@ export class ScheduleRegistry {
   stats(): RegistryStats {
     let inFlight = 0;
     for (const entry of this.entries.values()) inFlight += entry.inFlight;
-    return { live: this.entries.size, spawned: this.spawned, passivated: this.passivated, inFlight };
+    return { live: this.entries.size, spawned: this.spawned, passivated: this.passivated, evicted: this.evicted, inFlight };
   }
 
   stop(): void {
@@ -171,6 +181,7 @@ export class ScheduleRegistry {
   private entryFor(scheduleId: number): Entry {
     const existing = this.entries.get(scheduleId);
     if (existing) return existing;
+    if (this.options.maxLive !== undefined && this.entries.size >= this.options.maxLive) this.passivateOldest(this.options.maxLive);
     const router = this.routers[scheduleId % this.routers.length]!;
     const ref = spawn(router, this.handle, `schedule-${scheduleId}`, {
       initialStateFunc: initialState,
@@ -209,17 +220,44 @@ export class ScheduleRegistry {
     return ctx.reset as symbol;
   }
 
-  private passivateIdle(): void {
-    const cutoff = Date.now() - this.options.idleMs;
+  /**
+   * Makes room under the cap: passivates up to 1 % of it, oldest spawned first (a Map iterates in
+   * insertion order), skipping actors with messages in flight or used in the last second. Looks at
+   * a bounded number of entries, so when every actor is busy the cap is exceeded rather than waited on.
+   */
+  private passivateOldest(maxLive: number): void {
+    const batch = Math.max(1, Math.floor(maxLive / 100));
+    const recent = Date.now() - (this.options.evictUnusedForMs ?? 1_000);
+    let looked = 0;
+    let count = 0;
     for (const [id, entry] of this.entries) {
-      if (entry.inFlight === 0 && entry.lastUsed <= cutoff) {
-        // A passivated actor's deadlines are the clock's tick's to catch.
-        clearTimeout(entry.deadline);
-        this.entries.delete(id);
-        stop(entry.ref);
-        this.passivated += 1;
+      if (count >= batch || (looked += 1) > batch * 10) break;
+      if (entry.inFlight === 0 && entry.lastUsed <= recent) {
+        this.forget(id, entry);
+        count += 1;
       }
     }
+    this.evicted += count;
+  }
+
+  private forget(id: number, entry: Entry): void {
+    // A passivated actor's deadlines are the clock's tick's to catch.
+    clearTimeout(entry.deadline);
+    this.entries.delete(id);
+    stop(entry.ref);
+    this.passivated += 1;
+  }
+
+  private passivateIdle(): void {
+    const cutoff = Date.now() - this.options.idleMs;
+    let count = 0;
+    for (const [id, entry] of this.entries) {
+      if (entry.inFlight === 0 && entry.lastUsed <= cutoff) {
+        this.forget(id, entry);
+        count += 1;
+      }
+    }
+    if (count > 0) this.options.onPassivated?.(count);
   }
 }
 
