@@ -35,7 +35,7 @@ export async function run(ctx: Ctx): Promise<ScenarioReport> {
   try {
     const actors = async () => {
       const m = await scrape(server.url);
-      return { live: gauge(m, 'schedule_actors{state="live"}') ?? NaN, spawned: gauge(m, 'schedule_actors{state="spawned"}') ?? NaN, heap: gauge(m, 'nodejs_heap_size_used_bytes') ?? NaN };
+      return { live: gauge(m, 'schedule_actors{state="live"}') ?? NaN, spawned: gauge(m, 'schedule_actors{state="spawned"}') ?? NaN, evicted: gauge(m, 'schedule_actors{state="evicted"}') ?? 0, heap: gauge(m, 'nodejs_heap_size_used_bytes') ?? NaN };
     };
     const samples: Sample[] = [];
     const t0 = monoS();
@@ -71,7 +71,8 @@ export async function run(ctx: Ctx): Promise<ScenarioReport> {
       clearInterval(timer);
     }
     const cpu = split(before, snapshot(), (performance.now() - w0) / 1000, server.pid);
-    const spawned = (await actors()).spawned - spawned0;
+    const counts = await actors();
+    const spawned = counts.spawned - spawned0;
     log(`actors-100k: ${fmt(spawned)} actors spawned; waiting for passivation (ACTOR_IDLE_MS=${IDLE_MS})`);
     const allGone = await passivated(90_000);
     await new Promise((res) => setTimeout(res, 1_000));
@@ -89,7 +90,7 @@ export async function run(ctx: Ctx): Promise<ScenarioReport> {
           ...row('actors-100k', 'service (ACTOR_IDLE_MS=5000)', r, { cpu, errors: errorsOf(r) }),
           rate: spawned / r.durationS,
           unit: 'actors/s',
-          check: `${fmt(spawned)} spawned for ${fmt(answered)} answers; RSS ${fmt(start.rss / MB)} -> ${fmt(peak.rss / MB)} at ${fmt(peak.live)} live -> ${fmt(after.rss / MB)} MB after; ${perActor === null ? 'n/a' : fmt(perActor)} B/actor`,
+          check: `${fmt(spawned)} spawned for ${fmt(answered)} answers; RSS ${fmt(start.rss / MB)} -> ${fmt(peak.rss / MB)} at ${fmt(peak.live)} live (${fmt(counts.evicted)} passivated early by the live cap) -> ${fmt(after.rss / MB)} MB after; ${perActor === null ? 'n/a' : fmt(perActor)} B/actor`,
         },
       ],
       targets: [
