@@ -1,7 +1,7 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import { login, me, signup } from '../../services/auth.js';
-import { requireAuth, callerOf, TOKEN_COOKIE } from '../auth/middleware.js';
+import { callerOf, signedIn, TOKEN_COOKIE } from '../auth/middleware.js';
 import { signToken } from '../auth/jwt.js';
 import { AppError } from '../errors.js';
 import { loginBody, signupBody } from '../schemas.js';
@@ -36,11 +36,11 @@ export function authRoutes(deps: AppDeps): Router {
     ctx.status = 204;
   });
 
-  router.get('/me', requireAuth(deps.jwtSecret), async (ctx) => {
+  router.get('/me', signedIn(deps.jwtSecret)(async (ctx) => {
     const user = await me(auth, callerOf(ctx).userId);
     if (!user) throw new AppError(401, 'UNAUTHORIZED', 'this account no longer exists');
     ctx.body = user;
-  });
+  }));
 
   return router;
 }
