@@ -41,6 +41,8 @@ const USAGE = `usage: npm run loadtest -- <${[...Object.keys(SCENARIOS), 'all'].
   --database URL    the target's database (loopback only), to prepare users and schedules and check rows
   --mock URL        booking-flow with --target: the Toss mock the target uses (for its confirm counts)
   --compare-lock    also run the lock-based baseline (implied by all)
+  --rounds N        hold-hot, hold-distinct, browse: run the service and its references N times, interleaved,
+                    and compare the median runs (default 3; this box's run-to-run spread is 10-20 %)
   --threads N (2)  --warmup S (2)  --timeout S (5; login-storm 60)  --retries N (1)  --users N (2000; 200 with --target)
   --report FILE     the HTML report (default loadtest-report.html in the repository root)`;
 
@@ -49,7 +51,7 @@ const { values: flags, positionals } = parseArgs({
   options: {
     connections: { type: 'string' }, duration: { type: 'string' }, target: { type: 'string' }, database: { type: 'string' }, mock: { type: 'string' },
     'compare-lock': { type: 'boolean', default: false }, threads: { type: 'string', default: '2' }, warmup: { type: 'string', default: '2' },
-    timeout: { type: 'string' }, retries: { type: 'string', default: '1' }, users: { type: 'string' }, report: { type: 'string' }, help: { type: 'boolean', default: false },
+    timeout: { type: 'string' }, retries: { type: 'string', default: '1' }, rounds: { type: 'string', default: '3' }, users: { type: 'string' }, report: { type: 'string' }, help: { type: 'boolean', default: false },
   },
 });
 const name = positionals[0] ?? '';
@@ -81,6 +83,7 @@ const opt: Options = {
   threads: num(flags.threads, '--threads')!,
   warmupS: Number(flags.warmup.replace(/s$/, '')),
   retries: Number(flags.retries),
+  rounds: num(flags.rounds, '--rounds')!,
   users: num(flags.users, '--users') ?? (target ? 200 : 2000),
   compareLock: flags['compare-lock'] || name === 'all',
   target,

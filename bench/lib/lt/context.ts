@@ -24,6 +24,8 @@ export interface Options {
   threads: number;
   warmupS: number;
   retries: number;
+  /** Interleaved rounds of the service and its references; the median run of each is compared. */
+  rounds: number;
   users: number;
   compareLock: boolean;
   target: URL | null;

@@ -36,3 +36,9 @@ export async function measureOn(ctx: Ctx, name: string, start: () => Promise<Sta
     await server.stop();
   }
 }
+
+/** The median element by `key` (the lower middle one of an even count). */
+export function medianBy<T>(list: readonly T[], key: (t: T) => number): T {
+  if (list.length === 0) throw new Error('medianBy: empty list');
+  return [...list].sort((a, b) => key(a) - key(b))[Math.floor((list.length - 1) / 2)]!;
+}
