@@ -4,6 +4,7 @@ import { findUserByEmail, findUserById, insertUser, type User, type UserWithHash
 import type { LoginRecord } from '../db/repositories/login-history.js';
 import { AppError } from '../http/errors.js';
 import { DUMMY_HASH_PROMISE, hashPassword, verifyPassword } from './password.js';
+import { Slots } from './slots.js';
 import { userCacheFor, type UserCache } from './user-cache.js';
 
 export interface AuthDeps {
@@ -16,6 +17,13 @@ export interface AuthDeps {
 export type SignupResult = { ok: true; user: User } | { ok: false; code: 'EMAIL_TAKEN' };
 export type LoginResult = { ok: true; user: User } | { ok: false; code: 'INVALID_CREDENTIALS' };
 
+/**
+ * Password hashing is the bottleneck of signups and logins (scrypt, on libuv's thread pool). A storm
+ * of them waits here, before touching the database, rather than in the connection pool, whose
+ * short acquire timeout is meant for outages: twice the thread pool keeps it busy.
+ */
+const hashing = new Slots(2 * (Number(process.env.UV_THREADPOOL_SIZE) || 4));
+
 const databaseUnavailable = () => new AppError(503, 'DATABASE_UNAVAILABLE', 'the database is unavailable; try again shortly');
 
 /** Runs a database call; an unreachable database becomes 503 DATABASE_UNAVAILABLE instead of a 500. */
@@ -27,7 +35,9 @@ async function orUnavailable<T>(work: Promise<T>): Promise<T> {
   }
 }
 
-export async function signup(deps: AuthDeps, input: { email: string; password: string; name: string }): Promise<SignupResult> {
+export const signup = (deps: AuthDeps, input: { email: string; password: string; name: string }): Promise<SignupResult> => hashing.run(() => signupNow(deps, input));
+
+async function signupNow(deps: AuthDeps, input: { email: string; password: string; name: string }): Promise<SignupResult> {
   if (await orUnavailable(findUserByEmail(deps.db, input.email))) return { ok: false, code: 'EMAIL_TAKEN' };
   const passwordHash = await hashPassword(input.password);
   const user = await orUnavailable(insertUser(deps.db, { email: input.email, passwordHash, name: input.name, role: 'USER' }));
@@ -39,7 +49,9 @@ export async function signup(deps: AuthDeps, input: { email: string; password: s
  * While the database is unreachable, users who logged in recently are checked against the cache;
  * anyone else gets 503 DATABASE_UNAVAILABLE (and the attempt is still recorded).
  */
-export async function login(deps: AuthDeps, input: { email: string; password: string; ip: string | null; userAgent: string | null }): Promise<LoginResult> {
+export const login = (deps: AuthDeps, input: { email: string; password: string; ip: string | null; userAgent: string | null }): Promise<LoginResult> => hashing.run(() => loginNow(deps, input));
+
+async function loginNow(deps: AuthDeps, input: { email: string; password: string; ip: string | null; userAgent: string | null }): Promise<LoginResult> {
   const users = deps.users ?? userCacheFor(deps.db);
   const record = (found: UserWithHash | null, success: boolean) =>
     deps.recordLogin({ userId: found?.id ?? null, email: input.email.slice(0, 254), success, ip: input.ip, userAgent: input.userAgent?.slice(0, 512) ?? null, at: new Date() });
