@@ -60,6 +60,7 @@ test('memory release: runs once enough actors were passivated, and a wave inside
   const release = async () => {
     runs.push(Date.now());
     ran();
+    return { heapBefore: 0, heapAfter: 0, ms: 0 };
   };
   const afterPassivation = releaseAfterPassivation({ threshold: 100, minIntervalMs: 200, onError: () => undefined, release });
   afterPassivation(60);

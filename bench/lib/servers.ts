@@ -12,6 +12,7 @@ export const ENTRIES = {
   service: 'dist-bench/src/main.js',
   tossmock: 'dist-bench/src/tossmock/main.js',
   'hash-ceiling': 'dist-bench/bench/lib/lt/hash-ceiling.js',
+  'actor-bytes': 'dist-bench/bench/lib/lt/actor-bytes.js',
 } as const;
 
 /**

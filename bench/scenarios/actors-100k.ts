@@ -4,6 +4,7 @@
  * its live actors (GET /metrics) are sampled every second: at start, at the peak, and after every
  * actor has passivated.
  */
+import { execFileSync } from 'node:child_process';
 import { makeScheduleBlock, settle as settleDb } from '../lib/db.js';
 import type { Ctx } from '../lib/lt/context.js';
 import { gauge, scrape } from '../lib/lt/metrics.js';
@@ -12,6 +13,8 @@ import { chartsOf, check, errorsOf, target, row, type ScenarioReport } from '../
 import { runLt, type LtOptions } from '../lib/lt/run-wrk.js';
 import { snapshot, split } from '../lib/cpu.js';
 import { rssBytes } from '../lib/lt/target.js';
+import { ROOT } from '../lib/child.js';
+import { ENTRIES } from '../lib/servers.js';
 
 const ACTORS = 100_000;
 const IDLE_MS = 5_000;
@@ -25,6 +28,12 @@ interface Sample {
   live: number;
 }
 
+/** bench/lib/lt/actor-bytes.ts in its own process: the heap a live actor holds, after a full collection. */
+function actorBytes(actors: number): { actors: number; bytesPerActor: number; spawnedPerSecond: number } {
+  const out = execFileSync(process.execPath, ['--expose-gc', ENTRIES['actor-bytes'], String(actors)], { cwd: ROOT, encoding: 'utf8' });
+  return JSON.parse(out.trim().split('\n').at(-1)!) as { actors: number; bytesPerActor: number; spawnedPerSecond: number };
+}
+
 export async function run(ctx: Ctx): Promise<ScenarioReport> {
   if (ctx.opt.target) throw new Error('actors-100k starts its own service (ACTOR_IDLE_MS, RSS from /proc); it cannot use --target');
   const o = ctx.opt;
@@ -35,7 +44,7 @@ export async function run(ctx: Ctx): Promise<ScenarioReport> {
   try {
     const actors = async () => {
       const m = await scrape(server.url);
-      return { live: gauge(m, 'schedule_actors{state="live"}') ?? NaN, spawned: gauge(m, 'schedule_actors{state="spawned"}') ?? NaN, evicted: gauge(m, 'schedule_actors{state="evicted"}') ?? 0, heap: gauge(m, 'nodejs_heap_size_used_bytes') ?? NaN };
+      return { live: gauge(m, 'schedule_actors{state="live"}') ?? NaN, spawned: gauge(m, 'schedule_actors{state="spawned"}') ?? NaN, evicted: gauge(m, 'schedule_actors{state="evicted"}') ?? 0, heap: gauge(m, 'nodejs_heap_size_used_bytes') ?? NaN, heapTotal: gauge(m, 'nodejs_heap_size_total_bytes') ?? NaN, external: gauge(m, 'nodejs_external_memory_bytes') ?? NaN };
     };
     const samples: Sample[] = [];
     const t0 = monoS();
@@ -77,12 +86,15 @@ export async function run(ctx: Ctx): Promise<ScenarioReport> {
     const allGone = await passivated(90_000);
     await new Promise((res) => setTimeout(res, 1_000));
     const after = await sample();
+    const afterParts = await actors();
     const during = samples.filter((s) => s.t >= start.t);
     // "At the peak": the sample with the most live actors; RSS never shrinks much, so its own maximum comes later.
     const peak = during.reduce((a, b) => (b.live > a.live ? b : a), start);
     const maxRss = Math.max(...during.map((s) => s.rss));
     const perActor = peak.live > 0 ? (peak.rss - start.rss) / peak.live : null;
     const answered = Object.values(r.statuses).reduce((a, b) => a + b, 0);
+    log('actors-100k: measuring bytes per live actor in a process of its own (heap after a full GC)');
+    const bytes = actorBytes(20_000);
     return {
       scenario: 'actors-100k',
       rows: [
@@ -90,7 +102,7 @@ export async function run(ctx: Ctx): Promise<ScenarioReport> {
           ...row('actors-100k', 'service (ACTOR_IDLE_MS=5000)', r, { cpu, errors: errorsOf(r) }),
           rate: spawned / r.durationS,
           unit: 'actors/s',
-          check: `${fmt(spawned)} spawned for ${fmt(answered)} answers; RSS ${fmt(start.rss / MB)} -> ${fmt(peak.rss / MB)} at ${fmt(peak.live)} live (${fmt(counts.evicted)} passivated early by the live cap) -> ${fmt(after.rss / MB)} MB after; ${perActor === null ? 'n/a' : fmt(perActor)} B/actor`,
+          check: `${fmt(spawned)} spawned for ${fmt(answered)} answers; RSS ${fmt(start.rss / MB)} -> ${fmt(peak.rss / MB)} at ${fmt(peak.live)} live (${fmt(counts.evicted)} passivated early by the live cap) -> ${fmt(after.rss / MB)} MB after; ${fmt(bytes.bytesPerActor)} B per live actor`,
         },
       ],
       targets: [
@@ -101,7 +113,8 @@ export async function run(ctx: Ctx): Promise<ScenarioReport> {
       notes: [
         `${fmt(ACTORS)} distinct schedules, GET /schedules/:id on even ids and POST hold on odd ones, ${spec.connections} connections, ${fmt(r.durationS, 1)} s; ${fmt(spawned / r.durationS)} actors/s created`,
         `RSS start ${fmt(start.rss / MB, 1)} MB, ${fmt(peak.rss / MB, 1)} MB at the peak of ${fmt(peak.live)} live actors: ${perActor === null ? 'n/a' : fmt(perActor)} bytes per live actor (RSS growth / live actors at the peak; includes garbage not yet collected); highest RSS ${fmt(maxRss / MB, 1)} MB; after passivation ${fmt(after.rss / MB, 1)} MB`,
-        `V8 heap used: ${fmt(start.heap / MB, 1)} MB at start, ${fmt(peak.heap / MB, 1)} MB at the peak, ${fmt(after.heap / MB, 1)} MB after passivation`,
+        `bytes per live actor: ${fmt(bytes.bytesPerActor)} (heap after a full GC with ${fmt(bytes.actors)} actors alive, half of them holding, in a process of its own with no HTTP or database garbage; ${fmt(bytes.spawnedPerSecond)} actors/s spawned there)`,
+        `V8 heap used: ${fmt(start.heap / MB, 1)} MB at start, ${fmt(peak.heap / MB, 1)} MB at the peak, ${fmt(after.heap / MB, 1)} MB after passivation (of ${fmt(afterParts.heapTotal / MB, 1)} MB the heap holds; external ${fmt(afterParts.external / MB, 1)} MB)`,
         'ceiling and lock baseline: n/a (memory scenario)',
       ],
       charts: [
@@ -109,7 +122,7 @@ export async function run(ctx: Ctx): Promise<ScenarioReport> {
         { title: 'actors-100k: server memory', unit: 'MB', lines: [{ name: 'RSS', points: during.map((s) => [s.t - start.t, s.rss / MB]) }, { name: 'V8 heap used', points: during.map((s) => [s.t - start.t, s.heap / MB]) }] },
         { title: 'actors-100k: live schedule actors', unit: 'actors', lines: [{ name: 'live', points: during.map((s) => [s.t - start.t, s.live]) }] },
       ],
-      raw: { spawned, answered, start, peak, after, maxRss, perActor, samples, wrk: r },
+      raw: { spawned, answered, start, peak, after, maxRss, perActor, bytes, samples, wrk: r },
     };
   } finally {
     await server.stop();

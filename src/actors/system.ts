@@ -54,8 +54,13 @@ export function startActors(config: Config, db: Db, log: Logger, queues?: JobQue
       maxLive: config.actorMaxLive,
       askTimeoutMs: config.actorAskTimeoutMs,
       onCrash: (scheduleId, err) => log.error({ err, scheduleId }, 'schedule actor crashed; restarting it from the database'),
-      // Thousands of actors gone at once leave their memory as garbage an idle process never collects.
-      onPassivated: releaseAfterPassivation({ threshold: 1_000, minIntervalMs: 5_000, onError: (err) => log.warn({ err }, 'could not release memory') }),
+      // Actors gone in a wave leave their memory as garbage that an idle process never collects.
+      onPassivated: releaseAfterPassivation({
+        threshold: 100,
+        minIntervalMs: 1_000,
+        onError: (err) => log.warn({ err }, 'could not release memory'),
+        onReleased: ({ heapBefore, heapAfter, ms }) => log.info({ heapMbBefore: Math.round(heapBefore / 1e6), heapMbAfter: Math.round(heapAfter / 1e6), ms: Math.round(ms) }, 'released memory after passivating actors'),
+      }),
     },
   );
   const clock = startClock(system, { db, registry: schedules, everyMs: config.expiryTickMs, log, queues });

@@ -10,12 +10,15 @@ let collect: Collect | undefined;
  * the system. An idle process otherwise keeps its heap at its high-water mark: nothing allocates,
  * so nothing triggers a collection. Costs a pause of tens of milliseconds; callers rate-limit it.
  */
-export async function releaseMemory(): Promise<void> {
+export async function releaseMemory(): Promise<{ heapBefore: number; heapAfter: number; ms: number }> {
   if (!collect) {
     setFlagsFromString('--expose-gc');
     collect = runInNewContext('gc') as Collect;
   }
+  const heapBefore = process.memoryUsage().heapTotal;
+  const started = performance.now();
   await collect({ type: 'major', execution: 'async', flavor: 'last-resort' });
+  return { heapBefore, heapAfter: process.memoryUsage().heapTotal, ms: performance.now() - started };
 }
 
 /**
@@ -27,7 +30,8 @@ export function releaseAfterPassivation(opts: {
   threshold: number;
   minIntervalMs: number;
   onError: (err: unknown) => void;
-  release?: () => Promise<void>;
+  onReleased?: (r: { heapBefore: number; heapAfter: number; ms: number }) => void;
+  release?: () => Promise<{ heapBefore: number; heapAfter: number; ms: number }>;
 }): (count: number) => void {
   const release = opts.release ?? releaseMemory;
   let owed = 0;
@@ -37,7 +41,7 @@ export function releaseAfterPassivation(opts: {
     pending = undefined;
     owed = 0;
     last = Date.now();
-    release().catch(opts.onError);
+    release().then((r) => opts.onReleased?.(r), opts.onError);
   };
   return (count) => {
     owed += count;
