@@ -13,6 +13,7 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const BOOT = randomBytes(6).toString('base64url');
 let issued = 0;
 const newRequestId = (): string => `${BOOT}-${(issued += 1).toString(36)}`;
+
 /** Scrapes and probes are not worth a trace. */
 const UNTRACED = new Set(['/metrics', '/healthz', '/readyz']);
 
@@ -20,7 +21,7 @@ const UNTRACED = new Set(['/metrics', '/healthz', '/readyz']);
  * The one application-wide middleware: a request id (the caller's X-Request-Id when it is sane,
  * else a new one) echoed back and put on every log line of the request, a span when tracing is on,
  * errors turned into answers (`answeringErrors`), and the request's count and latency by route
- * template and status. One layer rather than four: each costs a promise on every request.
+ * template and status. One layer, not a middleware each: every layer costs a promise per request.
  */
 export function observe(log: Logger, metrics: Metrics) {
   const durationOf = (method: string, route: string, status: number) => metrics.httpDuration.child(method, route, statusText(status));

@@ -5,12 +5,19 @@ type Collect = (options: { type: 'major'; execution: 'async'; flavor: 'last-reso
 
 let collect: Collect | undefined;
 
+/** The heap's committed size before and after a release, and how long the release took. */
+export interface Released {
+  heapBefore: number;
+  heapAfter: number;
+  ms: number;
+}
+
 /**
  * A full, compacting collection, run as a V8 task, after which V8 hands the freed pages back to
  * the system. An idle process otherwise keeps its heap at its high-water mark: nothing allocates,
  * so nothing triggers a collection. Costs a pause of tens of milliseconds; callers rate-limit it.
  */
-export async function releaseMemory(): Promise<{ heapBefore: number; heapAfter: number; ms: number }> {
+export async function releaseMemory(): Promise<Released> {
   if (!collect) {
     setFlagsFromString('--expose-gc');
     collect = runInNewContext('gc') as Collect;
@@ -30,8 +37,8 @@ export function releaseAfterPassivation(opts: {
   threshold: number;
   minIntervalMs: number;
   onError: (err: unknown) => void;
-  onReleased?: (r: { heapBefore: number; heapAfter: number; ms: number }) => void;
-  release?: () => Promise<{ heapBefore: number; heapAfter: number; ms: number }>;
+  onReleased?: (r: Released) => void;
+  release?: () => Promise<Released>;
 }): (count: number) => void {
   const release = opts.release ?? releaseMemory;
   let owed = 0;
