@@ -25,6 +25,19 @@ function deferred<T>() {
   return { promise, resolve, reject };
 }
 
+/** A TTL cache on a clock the test sets, whose loads the test settles by hand. */
+function manualCache() {
+  let now = 0;
+  const cache = new TtlCache<string>(1_000, 10, () => now);
+  const loads: ReturnType<typeof deferred<string>>[] = [];
+  const load = () => {
+    const d = deferred<string>();
+    loads.push(d);
+    return d.promise;
+  };
+  return { cache, loads, load, at: (ms: number) => (now = ms) };
+}
+
 const statusIn = (json: string | null, id: number) => (JSON.parse(json ?? '[]') as { id: number; status: string }[]).find((s) => s.id === id)?.status;
 
 test('listings: a day asked for past half its TTL answers from memory at once and is re-read in the background', async (t) => {
@@ -69,18 +82,11 @@ test('listings: a commit older than what the listing shows is ignored', async (t
 });
 
 test('ttl cache: past half the TTL the old value answers while one background load replaces it', async (t) => {
-  let now = 0;
-  const cache = new TtlCache<string>(1_000, 10, () => now);
-  const loads: ReturnType<typeof deferred<string>>[] = [];
-  const load = () => {
-    const d = deferred<string>();
-    loads.push(d);
-    return d.promise;
-  };
+  const { cache, loads, load, at } = manualCache();
   const first = cache.get('k', load);
   loads[0]!.resolve('v1');
   t.is(await first, 'v1');
-  now = 600;
+  at(600);
   t.is(await cache.get('k', load), 'v1');
   t.is(await cache.get('k', load), 'v1');
   t.is(loads.length, 2, 'one background load, not one per request');
@@ -92,18 +98,11 @@ test('ttl cache: past half the TTL the old value answers while one background lo
 });
 
 test('ttl cache: a background load that started before clear() is not kept', async (t) => {
-  let now = 0;
-  const cache = new TtlCache<string>(1_000, 10, () => now);
-  const loads: ReturnType<typeof deferred<string>>[] = [];
-  const load = () => {
-    const d = deferred<string>();
-    loads.push(d);
-    return d.promise;
-  };
+  const { cache, loads, load, at } = manualCache();
   const first = cache.get('k', load);
   loads[0]!.resolve('before');
   await first;
-  now = 600;
+  at(600);
   await cache.get('k', load);
   cache.clear();
   loads[1]!.resolve('stale');
