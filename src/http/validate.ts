@@ -27,7 +27,6 @@ function parse<S extends ZodTypeAny>(schema: S, value: unknown, where: string): 
 }
 
 export const parseBody = async <S extends ZodTypeAny>(ctx: Context, schema: S): Promise<z.output<S>> => parse(schema, await readJson(ctx), 'body');
-export const parseParams = <S extends ZodTypeAny>(ctx: Context & { params?: unknown }, schema: S): z.output<S> => parse(schema, ctx.params ?? {}, 'path');
 
 type IdParams = z.output<typeof idParams>;
 const checkedIds = new Map<string, Readonly<IdParams>>();
@@ -37,12 +36,8 @@ const checkedIds = new Map<string, Readonly<IdParams>>();
  * second: each raw id that passed is remembered (the check is pure), so a repeat costs a lookup.
  */
 export function parseIdParams(ctx: Context & { params?: Record<string, string> }): Readonly<IdParams> {
-  const raw = ctx.params?.id;
-  const known = raw === undefined ? undefined : checkedIds.get(raw);
-  if (known) return known;
-  const checked = Object.freeze(parse(idParams, ctx.params ?? {}, 'path'));
-  remember(checkedIds, raw!, checked);
-  return checked;
+  // No id (a route without one) is never remembered: the schema refuses it.
+  return checkedOnce(checkedIds, ctx.params?.id ?? '', () => parse(idParams, ctx.params ?? {}, 'path'));
 }
 
 /** Query strings that passed, by schema: a browsing crowd sends the same few again and again. */
@@ -50,19 +45,19 @@ const checkedQueries = new WeakMap<ZodTypeAny, Map<string, unknown>>();
 
 /** The query string checked by `schema`; each raw query string that passed is remembered (the check is pure). */
 export function parseQuery<S extends ZodTypeAny>(ctx: Context, schema: S): Readonly<z.output<S>> {
-  let memory = checkedQueries.get(schema);
+  let memory = checkedQueries.get(schema) as Map<string, z.output<S>> | undefined;
   if (!memory) checkedQueries.set(schema, (memory = new Map()));
-  const raw = ctx.querystring;
-  const known = memory.get(raw);
-  if (known) return known as z.output<S>;
-  const checked = Object.freeze(parse(schema, ctx.query, 'query'));
-  remember(memory, raw, checked);
-  return checked;
+  return checkedOnce(memory, ctx.querystring, () => parse(schema, ctx.query, 'query'));
 }
 
 const MEMORY = 10_000;
 
-function remember<V>(memory: Map<string, V>, key: string, value: V): void {
+/** `check()`'s result for `key`, remembered once it passed (every check here is pure); a refusal throws and is not remembered. */
+function checkedOnce<V>(memory: Map<string, V>, key: string, check: () => V): V {
+  const known = memory.get(key);
+  if (known !== undefined) return known;
+  const checked = Object.freeze(check());
   if (memory.size >= MEMORY) memory.delete(memory.keys().next().value!);
-  memory.set(key, value);
+  memory.set(key, checked);
+  return checked;
 }
