@@ -5,6 +5,9 @@
 -- Each request carries the next token of tokensFile (one JWT a line). done() prints one line:
 --   BENCH_JSON {...}   (latency in microseconds, status counts, hold winners seen, ids used)
 
+-- The shared JSON encoder, from this script's own directory (wrk's working directory may be anywhere).
+local encode = dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "./") .. "json.lua")
+
 local threads = {}
 local counter = 1
 
@@ -68,18 +71,6 @@ function response(status, headers, body)
   end
 end
 
-local function encode(v)
-  if type(v) == "table" then
-    local parts = {}
-    for k, x in pairs(v) do parts[#parts + 1] = string.format("%q:%s", tostring(k), encode(x)) end
-    return "{" .. table.concat(parts, ",") .. "}"
-  elseif type(v) == "string" then
-    return string.format("%q", v)
-  end
-  if v ~= v or v == math.huge or v == -math.huge then return "null" end
-  if v == math.floor(v) then return string.format("%d", v) end
-  return string.format("%.3f", v)
-end
 
 function done(summary, latency, requests)
   local codes, seen, usedTotal = {}, {}, 0

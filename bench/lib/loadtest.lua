@@ -28,6 +28,9 @@ end
 local K = 1 / math.log(1.05)
 local SERIES = { a = "all", h = "hold", r = "reserve", p = "pay" }
 
+-- The shared JSON encoder, from this script's own directory (wrk's working directory may be anywhere).
+local encode = dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "./") .. "json.lua")
+
 local threads, counter = {}, 1
 function setup(thread)
   thread:set("tid", counter - 1)
@@ -183,18 +186,6 @@ function response(status, headers, body)
   end
 end
 
-function encode(v)
-  if type(v) == "table" then
-    local parts = {}
-    for k, x in pairs(v) do parts[#parts + 1] = string.format("%q:%s", tostring(k), encode(x)) end
-    return "{" .. table.concat(parts, ",") .. "}"
-  elseif type(v) == "string" then
-    return string.format("%q", v)
-  end
-  if v ~= v or v == math.huge or v == -math.huge then return "null" end
-  if v == math.floor(v) then return string.format("%d", v) end
-  return string.format("%.3f", v)
-end
 
 function done(summary, latency, requests)
   local out = {
