@@ -11,7 +11,11 @@ import { tracingOn } from './observability/tracing.js';
 import { countPaymentOutcomes, countReplies } from './observability/outcomes.js';
 import { startPayments, type PaymentGateway, type Payments } from './payments/index.js';
 import { startCommandBus } from './queue/index.js';
+import { boundHashQueue } from './services/auth.js';
 import { Catalogue } from './services/catalogue.js';
+import { Sessions } from './services/sessions.js';
+import { Throttle } from './services/throttle.js';
+import { createGuard } from './http/auth/middleware.js';
 import { ScheduleListings } from './services/listings.js';
 import type { JobQueue } from './queue/types.js';
 
@@ -38,7 +42,26 @@ export function compose({ config, db, log, queues, gateway, jwtSecret }: Parts):
   const metrics = createMetrics();
   if (tracingOn()) traceStatements(db);
   const listings = new ScheduleListings(db);
-  const actors = startActors(config, db, log, queues, { onReply: countReplies(metrics), onCommitted: (schedule) => listings.apply(schedule) });
+  const throttle = new Throttle({
+    redisUrl: config.redisUrl,
+    prefix: config.queuePrefix,
+    limits: {
+      failuresPerAccount: config.loginFailuresPerAccount,
+      failuresPerAddress: config.loginFailuresPerAddress,
+      failureWindowSeconds: config.loginFailureWindowSeconds,
+      signupsPerAddress: config.signupsPerAddress,
+      signupWindowSeconds: config.signupWindowSeconds,
+      holdsPerUser: config.holdsPerUserPerMinute,
+    },
+  });
+  boundHashQueue(config.loginQueueMax);
+  const sessions = new Sessions(db, { freshMs: config.sessionCheckMs, syncMs: config.sessionSyncMs, onError: (err) => log.warn({ err }, 'could not read sessions') });
+  const guard = createGuard(jwtSecret, sessions, { allowedOrigins: config.allowedOrigins });
+  const actors = startActors(config, db, log, queues, {
+    onReply: countReplies(metrics),
+    onCommitted: (schedule) => listings.apply(schedule),
+    mayGrantHold: (userId) => throttle.mayGrantHold(userId),
+  });
   startCommandBus(queues, actors.schedules, { log });
   const payments = startPayments({
     db,
@@ -52,7 +75,7 @@ export function compose({ config, db, log, queues, gateway, jwtSecret }: Parts):
   });
   registerCollectors(metrics, { actors, db, queues });
   const catalogue = new Catalogue(db, listings);
-  const app = createApp({ config, db, actors, payments, catalogue, log, metrics, jwtSecret });
+  const app = createApp({ config, db, actors, payments, catalogue, log, metrics, jwtSecret, guard, sessions, throttle });
   return {
     app,
     actors,
@@ -61,6 +84,8 @@ export function compose({ config, db, log, queues, gateway, jwtSecret }: Parts):
     async stop() {
       await queues.close();
       await actors.stop();
+      sessions.stop();
+      await throttle.close();
     },
   };
 }

@@ -4,6 +4,7 @@ import type Router from '@koa/router';
 import { buildOpenApiDocument, type OpenApiDocument } from '../src/http/openapi/index.js';
 import { createTestDatabase, type TestDatabase } from './helpers/database.js';
 import { startTestService, type TestService } from './helpers/service.js';
+import { makeUsers } from './helpers/fixtures.js';
 
 /**
  * The apps this process builds, caught as they start serving, so the route list comes from the
@@ -95,7 +96,8 @@ test('POST /orders: the documented Idempotency-Key limit is the one the route en
   t.like(header, { required: false, schema: { type: 'string', minLength: 1, maxLength: 300 } });
 
   const order = { reservationId: 1, paymentKey: 'pk_test', orderId: 'order_0001', amount: 1000 };
-  const res = await service.request('POST', '/orders', { token: service.tokenFor(1), body: order, headers: { 'idempotency-key': 'k'.repeat(301) } });
+  const [userId] = await makeUsers(database.db, 1);
+  const res = await service.request('POST', '/orders', { token: service.tokenFor(userId!), body: order, headers: { 'idempotency-key': 'k'.repeat(301) } });
   t.is(res.status, 400);
   t.is(res.body.code, 'INVALID_REQUEST');
 });

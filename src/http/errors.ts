@@ -10,6 +10,8 @@ export class AppError extends Error {
     readonly code: string,
     message: string,
     readonly extra: Record<string, unknown> = {},
+    /** Response headers that go with the answer (Retry-After). */
+    readonly headers: Record<string, string> = {},
   ) {
     // An AppError is an answer, not a bug: its stack is never shown or logged, and capturing one
     // costs more than the rest of a refused hold.
@@ -40,6 +42,7 @@ export async function answeringErrors(ctx: Context, next: Next, log: Logger): Pr
     const logger = requestLog(ctx, log);
     if (status === 503) logger.warn({ code: body.code, method: ctx.method, path: ctx.path }, 'request refused: service unavailable');
     else if (status >= 500) logger.error({ err, method: ctx.method, path: ctx.path }, 'request failed');
+    if (err instanceof AppError) for (const [name, value] of Object.entries(err.headers)) ctx.set(name, value);
     ctx.status = status;
     ctx.body = body;
   }

@@ -13,7 +13,7 @@
 import type { Db } from '../../db/knex.js';
 import { ACTIVE_STATUSES, type ScheduleAggregate } from '../../db/repositories/schedule-aggregate.js';
 import type { ScheduleStore } from '../../db/repositories/schedule-batch.js';
-import { commitTransitionWith, type Transition } from '../../db/repositories/schedule-transitions.js';
+import { commitTransitionWith, isLimited, type Limited, type Transition } from '../../db/repositories/schedule-transitions.js';
 import { decide, type DecideEnv } from './decide.js';
 import type { BookingEventType, Effect, Written } from './decision.js';
 import type { AnyReply, Envelope, ScheduleCommand } from './protocol.js';
@@ -43,6 +43,11 @@ export interface ScheduleActorDeps {
   onCommitted?: (schedule: ScheduleAggregate['schedule']) => void;
   /** Called whenever the next moment something on this schedule lapses changes (null: nothing will). */
   onDeadline?: (scheduleId: number, at: Date | null) => void;
+  /**
+   * Asked before a hold is granted (never for a hold that loses): false when the user has been
+   * granted too many holds lately, with the seconds until they may try again.
+   */
+  mayGrantHold?: (userId: number) => Promise<{ ok: true } | { ok: false; retryAfterSeconds: number }>;
 }
 
 const MAX_CAS_ATTEMPTS = 5;
@@ -85,8 +90,19 @@ export function scheduleActor(deps: ScheduleActorDeps) {
       }
 
       const agg = current.aggregate!;
+      if (command.type === 'Hold' && deps.mayGrantHold) {
+        const quota = await deps.mayGrantHold(command.userId);
+        if (!quota.ok) {
+          answer({ ok: false, code: 'HOLD_RATE_LIMITED', retryAfterSeconds: quota.retryAfterSeconds });
+          return current;
+        }
+      }
       const transition: Transition = { scheduleId, version: agg.schedule.version, schedule: decision.schedule, reservation: decision.reservation };
       const written = await write(deps, transition, decision.effect);
+      if (isLimited(written)) {
+        answer(limitReached(written));
+        return current;
+      }
       if (!written) {
         current = await read(scheduleId);
         fresh = true;
@@ -107,10 +123,12 @@ export function scheduleActor(deps: ScheduleActorDeps) {
   };
 }
 
-async function write(deps: ScheduleActorDeps, transition: Transition, effect: Effect | undefined): Promise<Written | null> {
+const limitReached = (l: Limited): AnyReply => ({ ok: false, code: 'HOLD_LIMIT_REACHED', limit: l.limited === 'HOLDS' ? 'MAX_ACTIVE_HOLDS_PER_USER' : 'MAX_PENDING_PER_USER', max: l.max });
+
+async function write(deps: ScheduleActorDeps, transition: Transition, effect: Effect | undefined): Promise<Written | null | Limited> {
   if (!effect) {
     const committed = await deps.store.commit(transition);
-    return committed && { ...committed, refund: null };
+    return committed && (isLimited(committed) ? committed : { ...committed, refund: null });
   }
   return commitTransitionWith(
     deps.db,

@@ -1,0 +1,121 @@
+import { Redis } from 'ioredis';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+
+/** How much guessing is allowed: failures per account and address, per address, signups per address. */
+export interface ThrottleLimits {
+  /** Failed logins for one email from one address (default 10 per 15 minutes). */
+  failuresPerAccount: number;
+  /** Failed logins (and signups that found the email taken) from one address (default 100 per 15 minutes). */
+  failuresPerAddress: number;
+  failureWindowSeconds: number;
+  /** Signups from one address (default 20 an hour). */
+  signupsPerAddress: number;
+  signupWindowSeconds: number;
+  /** Holds granted to one user (default 30 a minute; losing holds are not counted). */
+  holdsPerUser: number;
+}
+
+export const DEFAULT_LIMITS: ThrottleLimits = {
+  failuresPerAccount: 10,
+  failuresPerAddress: 100,
+  failureWindowSeconds: 900,
+  signupsPerAddress: 20,
+  signupWindowSeconds: 3600,
+  holdsPerUser: 30,
+};
+
+/** Allowed, or refused until `retryAfterSeconds` from now. */
+export type Verdict = { ok: true } | { ok: false; retryAfterSeconds: number };
+
+const ALLOWED: Verdict = { ok: true };
+const refusedFor = (res: RateLimiterRes): Verdict => ({ ok: false, retryAfterSeconds: Math.max(1, Math.ceil(res.msBeforeNext / 1000)) });
+
+/**
+ * Throttles guessing (rate-limiter-flexible). With Redis the counters are shared by every instance
+ * (keys under `prefix`); if Redis stops answering, each instance goes on counting in memory rather
+ * than letting guesses through or refusing everyone. Without Redis, the counters are this process's.
+ * Hold grants are always counted in memory: they are asked on the booking path, where a Redis round
+ * trip per winning hold is not worth what it buys over a per-instance count.
+ */
+export class Throttle {
+  private readonly perAccount: RateLimiterAbstract;
+  private readonly perAddress: RateLimiterAbstract;
+  private readonly signups: RateLimiterAbstract;
+  private readonly holds: RateLimiterMemory;
+  private readonly redis: Redis | undefined;
+
+  constructor(opts: { redisUrl?: string; prefix?: string; limits?: Partial<ThrottleLimits> } = {}) {
+    const l = { ...DEFAULT_LIMITS, ...opts.limits };
+    // One connection for every limiter; commands fail fast (rather than queue) while Redis is away.
+    this.redis = opts.redisUrl ? new Redis(opts.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: false }) : undefined;
+    this.redis?.on('error', () => undefined);
+    const make = (keyPrefix: string, points: number, duration: number): RateLimiterAbstract => {
+      const memory = new RateLimiterMemory({ keyPrefix, points, duration });
+      if (!this.redis) return memory;
+      return new RateLimiterRedis({ storeClient: this.redis, keyPrefix: `${opts.prefix ?? 'roomescape'}:throttle:${keyPrefix}`, points, duration, rejectIfRedisNotReady: true, insuranceLimiter: memory });
+    };
+    this.perAccount = make('login-account', l.failuresPerAccount, l.failureWindowSeconds);
+    this.perAddress = make('login-address', l.failuresPerAddress, l.failureWindowSeconds);
+    this.signups = make('signup-address', l.signupsPerAddress, l.signupWindowSeconds);
+    this.holds = new RateLimiterMemory({ keyPrefix: 'hold-grants', points: l.holdsPerUser, duration: 60 });
+  }
+
+  /** May this address try this email now? Asked before the password is hashed. */
+  async mayTryLogin(email: string, address: string): Promise<Verdict> {
+    const [account, addr] = await Promise.all([this.perAccount.get(accountKey(email, address)), this.perAddress.get(address)]);
+    const spent = [account, addr].filter((r): r is RateLimiterRes => r !== null && r.remainingPoints <= 0);
+    if (spent.length === 0) return ALLOWED;
+    return refusedFor(spent.reduce((a, b) => (a.msBeforeNext > b.msBeforeNext ? a : b)));
+  }
+
+  /** A wrong password (or an unknown email) counts against the account and the address. */
+  async loginFailed(email: string, address: string): Promise<void> {
+    await Promise.all([consume(this.perAccount, accountKey(email, address)), consume(this.perAddress, address)]);
+  }
+
+  /** A correct password clears the account's failures from that address (not the address's). */
+  async loginSucceeded(email: string, address: string): Promise<void> {
+    await this.perAccount.delete(accountKey(email, address)).catch(() => undefined);
+  }
+
+  /** A signup from this address; one that found the email taken also counts as a failed guess. */
+  async maySignUp(address: string): Promise<Verdict> {
+    const addr = await this.perAddress.get(address);
+    if (addr && addr.remainingPoints <= 0) return refusedFor(addr);
+    try {
+      await this.signups.consume(address);
+      return ALLOWED;
+    } catch (res) {
+      if (res instanceof RateLimiterRes) return refusedFor(res);
+      throw res;
+    }
+  }
+
+  async emailTaken(address: string): Promise<void> {
+    await consume(this.perAddress, address);
+  }
+
+  /** Counts one granted hold; refused past the per-minute limit. */
+  async mayGrantHold(userId: number): Promise<Verdict> {
+    try {
+      await this.holds.consume(userId);
+      return ALLOWED;
+    } catch (res) {
+      if (res instanceof RateLimiterRes) return refusedFor(res);
+      throw res;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.redis?.disconnect();
+  }
+}
+
+const accountKey = (email: string, address: string) => `${email.trim().toLowerCase()}|${address}`;
+
+/** Spends a point; an exhausted limiter rejects with its state, which is all that was wanted. */
+async function consume(limiter: RateLimiterAbstract, key: string): Promise<void> {
+  await limiter.consume(key).catch((res: unknown) => {
+    if (!(res instanceof RateLimiterRes)) throw res;
+  });
+}
