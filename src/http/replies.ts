@@ -13,6 +13,7 @@ const STATUS: Record<string, [number, string]> = {
   HOLD_EXPIRED: [409, 'your hold on this time slot has expired; hold it again'],
   INVALID_PARTICIPANTS: [400, 'participants: outside the number of players this theme allows'],
   RESERVATION_EXISTS: [409, 'you already have a reservation for this time slot'],
+  USER_NOT_FOUND: [401, 'this account no longer exists; sign in again'],
   HOLD_LIMIT_REACHED: [409, 'you have as many time slots held or unpaid as one account may'],
   HOLD_RATE_LIMITED: [429, 'you have taken too many holds in the last minute'],
   DATABASE_UNAVAILABLE: [503, 'the database is unavailable; try again shortly'],

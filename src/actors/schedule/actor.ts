@@ -123,7 +123,8 @@ export function scheduleActor(deps: ScheduleActorDeps) {
   };
 }
 
-const limitReached = (l: Limited): AnyReply => ({ ok: false, code: 'HOLD_LIMIT_REACHED', limit: l.limited === 'HOLDS' ? 'MAX_ACTIVE_HOLDS_PER_USER' : 'MAX_PENDING_PER_USER', max: l.max });
+const limitReached = (l: Limited): AnyReply =>
+  l.limited === 'NO_USER' ? { ok: false, code: 'USER_NOT_FOUND' } : { ok: false, code: 'HOLD_LIMIT_REACHED', limit: l.limited === 'HOLDS' ? 'MAX_ACTIVE_HOLDS_PER_USER' : 'MAX_PENDING_PER_USER', max: l.max };
 
 async function write(deps: ScheduleActorDeps, transition: Transition, effect: Effect | undefined): Promise<Written | null | Limited> {
   if (!effect) {

@@ -54,7 +54,7 @@ export type LimitReached = { ok: false; code: 'HOLD_LIMIT_REACHED'; limit: 'MAX_
 export type RateLimited = { ok: false; code: 'HOLD_RATE_LIMITED'; retryAfterSeconds: number };
 
 export interface Replies {
-  Hold: { ok: true; hold: HoldView } | Rejection<'SCHEDULE_NOT_AVAILABLE' | 'SCHEDULE_IN_PAST'> | LimitReached | RateLimited;
+  Hold: { ok: true; hold: HoldView } | Rejection<'SCHEDULE_NOT_AVAILABLE' | 'SCHEDULE_IN_PAST' | 'USER_NOT_FOUND'> | LimitReached | RateLimited;
   Release: { ok: true } | Rejection<'NOT_HOLDER' | 'PAYMENT_IN_PROGRESS'>;
   CreateReservation:
     | { ok: true; created: boolean; reservation: ReservationSummary }

@@ -12,7 +12,8 @@ import type { Knex } from 'knex';
  * inside a plpgsql function each statement takes a fresh snapshot instead. The function first takes
  * each holder's transaction-scoped advisory lock in id order (only holds for the same user wait for
  * each other, never holds on the same slot), then counts with a snapshot that sees every hold
- * committed before the lock was granted, then writes the compare-and-set.
+ * committed before the lock was granted, then writes the compare-and-set. A hold for a user that no
+ * longer exists is answered `no-user` rather than failing the batch on the foreign key.
  */
 /** The first key of the advisory locks that serialise one user's hold grants and reservations. */
 export const HOLD_LOCK_CLASS = 7_001;
@@ -32,7 +33,7 @@ export async function up(knex: Knex): Promise<void> {
 
   await knex.raw(`
     CREATE FUNCTION claim_holds(p_ids bigint[], p_versions int[], p_users bigint[], p_expires timestamptz[], p_max int)
-    RETURNS TABLE (schedule jsonb, limited boolean)
+    RETURNS TABLE (schedule jsonb, outcome text)
     LANGUAGE plpgsql VOLATILE AS $$
     DECLARE
       u bigint;
@@ -54,8 +55,11 @@ export async function up(knex: Knex): Promise<void> {
            AND NOT EXISTS (SELECT 1 FROM reservations r WHERE r.schedule_id = s.id AND r.status IN ('PENDING', 'PAYMENT_IN_PROGRESS', 'CONFIRMED'))
          GROUP BY s.held_by
       ),
+      known AS (
+        SELECT v.* FROM v WHERE EXISTS (SELECT 1 FROM users u WHERE u.id = v.held_by)
+      ),
       allowed AS (
-        SELECT v.* FROM v LEFT JOIN live l ON l.held_by = v.held_by WHERE coalesce(l.n, 0) + v.nth <= p_max
+        SELECT k.* FROM known k LEFT JOIN live l ON l.held_by = k.held_by WHERE coalesce(l.n, 0) + k.nth <= p_max
       ),
       written AS (
         UPDATE schedules s
@@ -64,9 +68,11 @@ export async function up(knex: Knex): Promise<void> {
          WHERE s.id = a.id AND s.version = a.version
         RETURNING s.*
       )
-      SELECT to_jsonb(w), false FROM written w
+      SELECT to_jsonb(w), 'written' FROM written w
       UNION ALL
-      SELECT jsonb_build_object('id', v.id), true FROM v WHERE NOT EXISTS (SELECT 1 FROM allowed a WHERE a.id = v.id);
+      SELECT jsonb_build_object('id', k.id), 'limited' FROM known k WHERE NOT EXISTS (SELECT 1 FROM allowed a WHERE a.id = k.id)
+      UNION ALL
+      SELECT jsonb_build_object('id', v.id), 'no-user' FROM v WHERE NOT EXISTS (SELECT 1 FROM known k WHERE k.id = v.id);
     END $$`);
 }
 

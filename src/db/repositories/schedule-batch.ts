@@ -87,12 +87,12 @@ export function batchedScheduleStore(db: Db, maxBatch = 100, limits: UserLimits 
 /**
  * Many holds granted in one statement (`claim_holds`, see its migration), each at its own version
  * and within its holder's cap, which counts holds committed by every process. A grant whose version
- * moved answers null; one over the cap answers `Limited`. A deadlock between two processes'
+ * moved answers null; one over the cap, or for a user that is gone, answers `Limited`. A deadlock between two processes'
  * batches falls back to one by one.
  */
 async function claimHolds(db: Db, ts: FullTransition[], maxHolds: number): Promise<(Committed | null | Limited)[]> {
   const run = async (batch: FullTransition[]) => {
-    const { rows } = await db.raw<{ rows: { schedule: Record<string, unknown>; limited: boolean }[] }>('SELECT schedule, limited FROM claim_holds(?::bigint[], ?::int[], ?::bigint[], ?::timestamptz[], ?)', [
+    const { rows } = await db.raw<{ rows: { schedule: Record<string, unknown>; outcome: 'written' | 'limited' | 'no-user' }[] }>('SELECT schedule, outcome FROM claim_holds(?::bigint[], ?::int[], ?::bigint[], ?::timestamptz[], ?)', [
       batch.map((t) => t.scheduleId),
       batch.map((t) => t.version),
       batch.map((t) => t.schedule.heldBy) as unknown as Knex.Value,
@@ -102,7 +102,8 @@ async function claimHolds(db: Db, ts: FullTransition[], maxHolds: number): Promi
     const byId = new Map<number, Committed | Limited>();
     for (const row of rows) {
       const id = Number(row.schedule.id);
-      byId.set(id, row.limited ? { limited: 'HOLDS', max: maxHolds } : { schedule: toSchedule(reviveTimes(row.schedule, ['starts_at', 'hold_expires_at'])), reservation: null });
+      if (row.outcome === 'written') byId.set(id, { schedule: toSchedule(reviveTimes(row.schedule, ['starts_at', 'hold_expires_at'])), reservation: null });
+      else byId.set(id, { limited: row.outcome === 'limited' ? 'HOLDS' : 'NO_USER', max: maxHolds });
     }
     return batch.map((t) => byId.get(t.scheduleId) ?? null);
   };

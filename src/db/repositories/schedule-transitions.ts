@@ -44,9 +44,12 @@ export interface Committed {
   reservation: ReservationRow | null;
 }
 
-/** A per-user cap refused the write: `HOLDS`, live bare holds; `UNPAID`, reservations not paid yet. */
+/**
+ * The user may not have it: `HOLDS`, as many live bare holds as the cap allows; `UNPAID`, as many
+ * reservations not paid yet; `NO_USER`, the account no longer exists.
+ */
 export interface Limited {
-  limited: 'HOLDS' | 'UNPAID';
+  limited: 'HOLDS' | 'UNPAID' | 'NO_USER';
   max: number;
 }
 

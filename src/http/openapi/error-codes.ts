@@ -10,6 +10,7 @@ export const ERROR_CODES = {
   AMOUNT_MISMATCH: [400, 'amount does not match the reservation'],
   ORDER_MISMATCH: [400, 'orderId does not match the reservation'],
   UNAUTHORIZED: [401, 'the token (Bearer header or cookie) is missing, invalid or expired'],
+  USER_NOT_FOUND: [401, 'the account the token was issued to no longer exists'],
   INVALID_CREDENTIALS: [401, 'the email or password is wrong'],
   FORBIDDEN: [403, 'the caller does not have the ADMIN role'],
   ORIGIN_REFUSED: [403, 'a write made with the login cookie came from an origin that is not allowed'],
