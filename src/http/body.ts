@@ -16,12 +16,19 @@ export async function readJson(ctx: Context): Promise<unknown> {
   const depth = ctx.is('application/json') ? new JsonDepth() : undefined;
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
-    const room = LIMIT_BYTES - size;
-    if (depth && !depth.feed(chunk.length > room ? chunk.subarray(0, room) : chunk)) throw invalidRequest(`body: nested deeper than ${MAX_JSON_DEPTH} levels`);
-    size += chunk.length;
-    if (size > LIMIT_BYTES) throw tooLarge();
-    chunks.push(chunk);
+  try {
+    for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
+      const room = LIMIT_BYTES - size;
+      if (depth && !depth.feed(chunk.length > room ? chunk.subarray(0, room) : chunk)) throw invalidRequest(`body: nested deeper than ${MAX_JSON_DEPTH} levels`);
+      size += chunk.length;
+      if (size > LIMIT_BYTES) throw tooLarge();
+      chunks.push(chunk);
+    }
+  } catch (err) {
+    if (err instanceof AppError) throw err;
+    // The request stream fails only with its connection: the client went away mid-body, or was
+    // cut for sending too slowly. Its ECONNRESET is the client's doing, not the database's.
+    throw new AppError(400, 'REQUEST_ABORTED', 'the connection closed before the body arrived in full');
   }
   if (size === 0) return undefined;
   if (!depth) throw new AppError(415, 'UNSUPPORTED_MEDIA_TYPE', 'send the body as application/json');
