@@ -30,6 +30,7 @@ const envSchema = z.object({
   PAYMENT_TIMEOUT_MS: intFrom(5_000),
   RECONCILE_AFTER_MS: intFrom(10_000),
   RECONCILE_INTERVAL_MS: intFrom(15_000),
+  REQUEST_TIMEOUT_MS: intFrom(30_000),
   DATA_DIR: z.string().default('./data'),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
 });
@@ -69,6 +70,8 @@ export interface Config {
   /** A reservation in PAYMENT_IN_PROGRESS longer than this is settled by asking the gateway. */
   reconcileAfterMs: number;
   reconcileIntervalMs: number;
+  /** A request whose headers and body have not all arrived after this long is answered 408 and its connection closed. */
+  requestTimeoutMs: number;
   dataDir: string;
   logLevel: string;
 }
@@ -114,6 +117,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     paymentTimeoutMs: e.PAYMENT_TIMEOUT_MS,
     reconcileAfterMs: e.RECONCILE_AFTER_MS,
     reconcileIntervalMs: e.RECONCILE_INTERVAL_MS,
+    requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
     dataDir: e.DATA_DIR,
     logLevel: e.LOG_LEVEL,
   };
