@@ -4,7 +4,8 @@
  * codes from here, so a misspelt code does not typecheck.
  */
 export const ERROR_CODES = {
-  INVALID_REQUEST: [400, 'malformed JSON, a wrong type, or a missing, unknown or out-of-range field; the message names the field'],
+  INVALID_REQUEST: [400, 'malformed JSON or HTTP, JSON nested deeper than 64, a wrong type, or a missing, unknown or out-of-range field; the message names the field'],
+  REQUEST_ABORTED: [400, 'the connection closed before the body arrived in full'],
   SCHEDULE_IN_PAST: [400, 'this time slot has already started'],
   INVALID_PARTICIPANTS: [400, 'participants is outside the number of players this theme allows'],
   AMOUNT_MISMATCH: [400, 'amount does not match the reservation'],
@@ -13,6 +14,8 @@ export const ERROR_CODES = {
   INVALID_CREDENTIALS: [401, 'the email or password is wrong'],
   FORBIDDEN: [403, 'the caller does not have the ADMIN role'],
   NOT_FOUND: [404, 'no such route'],
+  METHOD_NOT_ALLOWED: [405, 'the route exists but not with this method; Allow names the methods it has'],
+  REQUEST_TIMEOUT: [408, 'the headers and body did not arrive within REQUEST_TIMEOUT_MS; the connection is closed'],
   SCHEDULE_NOT_FOUND: [404, 'no such schedule'],
   THEME_NOT_FOUND: [404, 'no such theme'],
   STORE_NOT_FOUND: [404, 'no such store'],
@@ -32,7 +35,9 @@ export const ERROR_CODES = {
   IN_USE: [409, 'still referenced: remove what uses it first'],
   PAYLOAD_TOO_LARGE: [413, 'the body is larger than 16 KiB'],
   UNSUPPORTED_MEDIA_TYPE: [415, 'the body is not application/json'],
+  HEADERS_TOO_LARGE: [431, 'the request headers are too large'],
   IDEMPOTENCY_KEY_REUSED: [422, 'this Idempotency-Key was used for a different request'],
+  NOT_IMPLEMENTED: [501, 'the method is not one this service implements'],
   DATABASE_UNAVAILABLE: [503, 'the database is unavailable; try again shortly'],
   ACTOR_TIMEOUT: [503, 'the booking service is busy; try again shortly'],
   WRITE_CONFLICT: [503, 'the time slot is changing too fast; try again'],
