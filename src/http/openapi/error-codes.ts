@@ -33,6 +33,7 @@ export const ERROR_CODES = {
   NOT_CANCELABLE: [409, 'only a pending reservation, or a paid one until the cancel deadline, can be canceled'],
   NAME_TAKEN: [409, 'that name is already used'],
   IN_USE: [409, 'still referenced: remove what uses it first'],
+  SCHEDULE_OVERLAP: [409, 'the theme would have two schedules running at once; the message names the field and the schedules'],
   PAYLOAD_TOO_LARGE: [413, 'the body is larger than 16 KiB'],
   UNSUPPORTED_MEDIA_TYPE: [415, 'the body is not application/json'],
   HEADERS_TOO_LARGE: [431, 'the request headers are too large'],
