@@ -36,6 +36,8 @@ export async function answeringErrors(ctx: Context, next: Next, log: Logger): Pr
     if (ctx.body === undefined || ctx.body === null) {
       if (ctx.status === 404) throw new AppError(404, 'NOT_FOUND', `no route for ${ctx.method} ${ctx.path}`);
       if (ctx.status === 405) throw new AppError(405, 'METHOD_NOT_ALLOWED', `${ctx.method} is not allowed on ${ctx.path}`);
+      // `allowedMethods()` answers a method no route is declared with (PROPFIND, …) with a bare 501.
+      if (ctx.status === 501) throw new AppError(501, 'NOT_IMPLEMENTED', `${ctx.method} is not a method this service implements`);
     }
   } catch (err) {
     const { status, body } = toResponse(err);

@@ -13,12 +13,15 @@ const REJECTIONS: Record<admin.AdminRejection, [number, string]> = {
   NAME_TAKEN: [409, 'that name is already used'],
   IN_USE: [409, 'still referenced: remove what uses it first'],
   INVALID_PLAYERS: [400, 'maxPlayers: must be at least minPlayers'],
+  SCHEDULE_IN_PAST: [400, 'startTimes: a time slot asked for has already started'],
+  SCHEDULES_OVERLAP: [400, 'startTimes: two time slots asked for overlap'],
+  SCHEDULE_OVERLAP: [409, 'startTimes: overlaps a schedule the theme has'],
 };
 
 function unwrap<T>(result: admin.AdminResult<T>): T {
   if (result.ok) return result.value;
   const [status, message] = REJECTIONS[result.code];
-  throw new AppError(status, result.code === 'INVALID_PLAYERS' ? 'INVALID_REQUEST' : result.code, message);
+  throw new AppError(status, status === 400 ? 'INVALID_REQUEST' : result.code, result.message ?? message);
 }
 
 export function adminRoutes({ db, actors, catalogue, guard }: AppDeps): Routes {
