@@ -60,7 +60,7 @@ export function compose({ config, db, log, queues, gateway, jwtSecret }: Parts):
   const actors = startActors(config, db, log, queues, {
     onReply: countReplies(metrics),
     onCommitted: (schedule) => listings.apply(schedule),
-    mayGrantHold: (userId) => throttle.mayGrantHold(userId),
+    holdQuota: { check: (userId) => throttle.mayGrantHold(userId), granted: (userId) => throttle.holdGranted(userId) },
   });
   startCommandBus(queues, actors.schedules, { log });
   const payments = startPayments({

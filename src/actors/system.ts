@@ -27,8 +27,8 @@ export interface ActorHooks {
   onReply?: (command: ScheduleCommand, reply: AnyReply) => void;
   /** Every schedule row a schedule actor commits. */
   onCommitted?: (schedule: ScheduleRow) => void;
-  /** Asked before a hold is granted: the per-user rate of grants. */
-  mayGrantHold?: ScheduleActorDeps['mayGrantHold'];
+  /** The per-user rate of granted holds. */
+  holdQuota?: ScheduleActorDeps['holdQuota'];
 }
 
 /** `queues`: when shared (Redis), the expiry tick is their repeat, once across instances; otherwise the clock times itself. */
@@ -40,7 +40,7 @@ export function startActors(config: Config, db: Db, log: Logger, queues?: JobQue
     {
       db,
       store: batchedScheduleStore(db, 100, { maxHolds: config.maxActiveHoldsPerUser, maxUnpaid: config.maxPendingPerUser }),
-      mayGrantHold: hooks.mayGrantHold,
+      holdQuota: hooks.holdQuota,
       holdTtlMs: config.holdTtlMs,
       pendingTtlMs: config.pendingTtlMs,
       staleMs: config.actorStaleMs,

@@ -95,15 +95,14 @@ export class Throttle {
     await consume(this.perAddress, address);
   }
 
-  /** Counts one granted hold; refused past the per-minute limit. */
+  /** May this user be granted one more hold now? Only granted holds are counted (`holdGranted`). */
   async mayGrantHold(userId: number): Promise<Verdict> {
-    try {
-      await this.holds.consume(userId);
-      return ALLOWED;
-    } catch (res) {
-      if (res instanceof RateLimiterRes) return refusedFor(res);
-      throw res;
-    }
+    const res = await this.holds.get(userId);
+    return res && res.remainingPoints <= 0 ? refusedFor(res) : ALLOWED;
+  }
+
+  holdGranted(userId: number): void {
+    void consume(this.holds, String(userId));
   }
 
   async close(): Promise<void> {

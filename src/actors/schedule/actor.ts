@@ -44,10 +44,13 @@ export interface ScheduleActorDeps {
   /** Called whenever the next moment something on this schedule lapses changes (null: nothing will). */
   onDeadline?: (scheduleId: number, at: Date | null) => void;
   /**
-   * Asked before a hold is granted (never for a hold that loses): false when the user has been
-   * granted too many holds lately, with the seconds until they may try again.
+   * The per-user rate of granted holds: asked before a hold is granted (never for a hold that
+   * loses), told of each grant.
    */
-  mayGrantHold?: (userId: number) => Promise<{ ok: true } | { ok: false; retryAfterSeconds: number }>;
+  holdQuota?: {
+    check(userId: number): Promise<{ ok: true } | { ok: false; retryAfterSeconds: number }>;
+    granted(userId: number): void;
+  };
 }
 
 const MAX_CAS_ATTEMPTS = 5;
@@ -90,8 +93,8 @@ export function scheduleActor(deps: ScheduleActorDeps) {
       }
 
       const agg = current.aggregate!;
-      if (command.type === 'Hold' && deps.mayGrantHold) {
-        const quota = await deps.mayGrantHold(command.userId);
+      if (command.type === 'Hold' && deps.holdQuota) {
+        const quota = await deps.holdQuota.check(command.userId);
         if (!quota.ok) {
           answer({ ok: false, code: 'HOLD_RATE_LIMITED', retryAfterSeconds: quota.retryAfterSeconds });
           return current;
@@ -112,6 +115,7 @@ export function scheduleActor(deps: ScheduleActorDeps) {
         }
         continue;
       }
+      if (command.type === 'Hold') deps.holdQuota?.granted(command.userId);
       const next = merge(agg, transition, written);
       if (command.type === 'Expire' && agg.schedule.status === 'HOLD' && !agg.reservation && agg.schedule.heldBy !== null) next.lapsedHoldOf = agg.schedule.heldBy;
       answer(decision.reply(written));
