@@ -101,3 +101,13 @@ test.serial('past the bound of the password-hash queue, a login is refused at on
     t.true(Number(a.headers.get('retry-after')) >= 1);
   }
 });
+
+test.serial('guesses arriving at once are counted before their hash: past the limit they are refused without being checked', async (t) => {
+  const s = await service({ LOGIN_FAILURES_PER_ACCOUNT: '5' });
+  const [user] = await cheapUsers(database.db, 1, 'throttle-burst');
+  const answers = await Promise.all(Array.from({ length: 50 }, () => login(s, user!.email, 'wrong-password')));
+  t.is(answers.filter((a) => a.status === 401).length, 5);
+  t.is(answers.filter((a) => a.status === 429).length, 45);
+  await s.actors.history.flush();
+  t.is(Number((await database.db('login_history').where({ email: user!.email }).count({ n: '*' }))[0]!.n), 5, 'only the checked ones were recorded');
+});

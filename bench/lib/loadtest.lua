@@ -45,8 +45,9 @@ statuses, winners, failed = {}, {}, {}
 local curS, curC, curH, lastEmit = -1, {}, {}, 0   -- the second being counted, since the last line
 local hot, flows, ready, rhead, rtail = {}, {}, {}, 1, 0
 
--- A login answered 503/429 with Retry-After: the next request of this thread waits that long, as a
+-- A login shed with 503 and Retry-After: the next request of this thread waits that long, as a
 -- well-behaved client would (login mode only: wrk asks for delay() on every request once it exists).
+-- A 429 is not waited out: login-flood plays a guesser, who does not.
 local backoffMs = 0
 
 function init(args)
@@ -190,7 +191,7 @@ function response(status, headers, body)
     local b = series .. "|" .. (us < 1 and 0 or math.floor(math.log(us) * K))
     curH[b] = (curH[b] or 0) + 1
   end
-  if mode == "login" and (status == 503 or status == 429) then
+  if mode == "login" and status == 503 then
     backoffMs = 1000 * (tonumber(headers["Retry-After"] or headers["retry-after"] or "1") or 1)
   end
   if mode == "flow" and fl and fl ~= "" then flowResponse(tonumber(fl), tag, status, body)

@@ -60,22 +60,27 @@ export class Throttle {
     this.holds = new RateLimiterMemory({ keyPrefix: 'hold-grants', points: l.holdsPerUser, duration: 60 });
   }
 
-  /** May this address try this email now? Asked before the password is hashed. */
-  async mayTryLogin(email: string, address: string): Promise<Verdict> {
-    const [account, addr] = await Promise.all([this.perAccount.get(accountKey(email, address)), this.perAddress.get(address)]);
-    const spent = [account, addr].filter((r): r is RateLimiterRes => r !== null && r.remainingPoints <= 0);
-    if (spent.length === 0) return ALLOWED;
-    return refusedFor(spent.reduce((a, b) => (a.msBeforeNext > b.msBeforeNext ? a : b)));
-  }
-
-  /** A wrong password (or an unknown email) counts against the account and the address. */
-  async loginFailed(email: string, address: string): Promise<void> {
-    await Promise.all([consume(this.perAccount, accountKey(email, address)), consume(this.perAddress, address)]);
-  }
-
-  /** A correct password clears the account's failures from that address (not the address's). */
-  async loginSucceeded(email: string, address: string): Promise<void> {
-    await this.perAccount.delete(accountKey(email, address)).catch(() => undefined);
+  /**
+   * Counts a login attempt against the account (from this address) and the address before its
+   * password is hashed, so that a thousand guesses arriving at once are refused at once rather than
+   * queued for the hash. `settle` says how it ended: a success gives both points back and clears the
+   * account's count; an attempt that was never checked (shed, database away) gives its points back.
+   */
+  async beginLogin(email: string, address: string): Promise<{ verdict: Verdict; settle: (outcome: 'succeeded' | 'failed' | 'unchecked') => Promise<void> }> {
+    const account = accountKey(email, address);
+    const spent = await Promise.all([spend(this.perAccount, account), spend(this.perAddress, address)]);
+    const refused = spent.filter((r): r is RateLimiterRes => r !== null);
+    const settle = async (outcome: 'succeeded' | 'failed' | 'unchecked') => {
+      if (outcome === 'failed') return;
+      await Promise.all([
+        outcome === 'succeeded' ? this.perAccount.delete(account) : this.perAccount.reward(account, 1),
+        this.perAddress.reward(address, 1),
+      ]).catch(() => undefined);
+    };
+    if (refused.length === 0) return { verdict: ALLOWED, settle };
+    // A refused attempt is not a guess: it costs no point.
+    await settle('unchecked');
+    return { verdict: refusedFor(refused.reduce((a, b) => (a.msBeforeNext > b.msBeforeNext ? a : b))), settle: async () => undefined };
   }
 
   /** A signup from this address; one that found the email taken also counts as a failed guess. */
@@ -92,7 +97,7 @@ export class Throttle {
   }
 
   async emailTaken(address: string): Promise<void> {
-    await consume(this.perAddress, address);
+    await spend(this.perAddress, address);
   }
 
   /** May this user be granted one more hold now? Only granted holds are counted (`holdGranted`). */
@@ -102,7 +107,7 @@ export class Throttle {
   }
 
   holdGranted(userId: number): void {
-    void consume(this.holds, String(userId));
+    void spend(this.holds, String(userId));
   }
 
   async close(): Promise<void> {
@@ -112,9 +117,13 @@ export class Throttle {
 
 const accountKey = (email: string, address: string) => `${email.trim().toLowerCase()}|${address}`;
 
-/** Spends a point; an exhausted limiter rejects with its state, which is all that was wanted. */
-async function consume(limiter: RateLimiterAbstract, key: string): Promise<void> {
-  await limiter.consume(key).catch((res: unknown) => {
-    if (!(res instanceof RateLimiterRes)) throw res;
-  });
+/** Spends a point: null when it was there to spend, else the exhausted limiter's state. */
+async function spend(limiter: RateLimiterAbstract, key: string): Promise<RateLimiterRes | null> {
+  try {
+    await limiter.consume(key);
+    return null;
+  } catch (res) {
+    if (res instanceof RateLimiterRes) return res;
+    throw res;
+  }
 }

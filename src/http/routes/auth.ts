@@ -52,13 +52,17 @@ export function authRoutes(deps: AppDeps): Routes {
   router.post('/login', 'public', async (ctx) => {
     const input = await parseBody(ctx, loginBody);
     const address = ctx.ip;
-    enforce(await throttle.mayTryLogin(input.email, address));
-    const result = await hashed(() => login(auth, { ...input, ip: address || null, userAgent: ctx.get('user-agent') || null }));
-    if (!result.ok) {
-      await throttle.loginFailed(input.email, address);
-      throw new AppError(401, 'INVALID_CREDENTIALS', 'the email or password is wrong');
+    const attempt = await throttle.beginLogin(input.email, address);
+    enforce(attempt.verdict);
+    let result: Awaited<ReturnType<typeof login>>;
+    try {
+      result = await hashed(() => login(auth, { ...input, ip: address || null, userAgent: ctx.get('user-agent') || null }));
+    } catch (err) {
+      await attempt.settle('unchecked');
+      throw err;
     }
-    await throttle.loginSucceeded(input.email, address);
+    await attempt.settle(result.ok ? 'succeeded' : 'failed');
+    if (!result.ok) throw new AppError(401, 'INVALID_CREDENTIALS', 'the email or password is wrong');
     const token = signToken({ sub: result.user.id, role: result.user.role }, deps.jwtSecret, deps.config.jwtTtlSeconds);
     ctx.cookies.set(TOKEN_COOKIE, token, { ...cookieOptions, maxAge: deps.config.jwtTtlSeconds * 1000 });
     ctx.body = { token, user: result.user };
