@@ -85,7 +85,8 @@ test('GET /openapi.json: describes errors as {code, message} and both ways to se
 
   const hold = document.paths['/schedules/{id}/hold']!.post!;
   t.deepEqual(hold.security, [{ bearerAuth: [] }, { cookieAuth: [] }]);
-  t.deepEqual(Object.keys(hold.responses['409']!.content!['application/json']!.examples!), ['SCHEDULE_NOT_AVAILABLE']);
+  t.deepEqual(Object.keys(hold.responses['409']!.content!['application/json']!.examples!), ['SCHEDULE_NOT_AVAILABLE', 'HOLD_LIMIT_REACHED']);
+  t.deepEqual(Object.keys(hold.responses['429']!.content!['application/json']!.examples!), ['HOLD_RATE_LIMITED']);
   t.deepEqual(Object.keys(hold.responses['404']!.content!['application/json']!.examples!), ['SCHEDULE_NOT_FOUND']);
   t.is(document.paths['/stores']!.get!.security, undefined);
   t.true(document.paths['/admin/stores']!.post!.responses['403'] !== undefined);

@@ -2,6 +2,7 @@ import test from 'ava';
 import type Router from '@koa/router';
 import { request as httpRequest } from 'node:http';
 import { accessOf } from '../src/http/routes/table.js';
+import { ROUTES } from '../src/http/openapi/index.js';
 import type { Access } from '../src/http/auth/middleware.js';
 import { createTestDatabase, type TestDatabase } from './helpers/database.js';
 import { makeSchedule, makeUsers } from './helpers/fixtures.js';
@@ -100,4 +101,12 @@ test('no spelling of a signed-in or admin route answers an anonymous caller or a
   }
   t.true(probes > 300, `${probes} probes`);
   t.is(await fingerprint(), before, 'the probes changed no row');
+});
+
+test('the access each route declares is the one its API document states', (t) => {
+  const documented = new Map(ROUTES.map((r) => [`${r.method.toUpperCase()} ${r.path.replace(/\{(\w+)\}/g, ':$1')}`, r.auth]));
+  const asDocumented = { public: 'none', user: 'bearer', admin: 'admin' } as const;
+  for (const route of routeTable()) {
+    t.is(documented.get(`${route.method} ${route.path}`), asDocumented[route.access!], `${route.method} ${route.path}`);
+  }
 });

@@ -76,7 +76,7 @@ export const ROUTES: RouteDoc[] = [
     ok: { 200: 'Prometheus text: requests by route, hold and payment outcomes, actors, the history buffer' },
   },
 
-  { method: 'post', path: '/auth/signup', summary: 'Create an account', tags: ['Auth'], auth: 'none', body: signupBody, ok: { 201: '`{id, email, name, role}`' }, errors: ['EMAIL_TAKEN'] },
+  { method: 'post', path: '/auth/signup', summary: 'Create an account', tags: ['Auth'], auth: 'none', body: signupBody, ok: { 201: '`{id, email, name, role}`' }, errors: ['EMAIL_TAKEN', 'TOO_MANY_ATTEMPTS', 'TOO_BUSY'] },
   {
     method: 'post',
     path: '/auth/login',
@@ -86,7 +86,7 @@ export const ROUTES: RouteDoc[] = [
     auth: 'none',
     body: loginBody,
     ok: { 200: '`{token, user}`' },
-    errors: ['INVALID_CREDENTIALS'],
+    errors: ['INVALID_CREDENTIALS', 'TOO_MANY_ATTEMPTS', 'TOO_BUSY'],
   },
   { method: 'post', path: '/auth/logout', summary: 'Sign out (clears the cookie)', tags: ['Auth'], auth: 'none', ok: { 204: 'the cookie is cleared' } },
   { method: 'get', path: '/auth/me', summary: 'The signed-in user', tags: ['Auth'], auth: 'bearer', ok: { 200: '`{id, email, name, role}`' } },
@@ -118,7 +118,7 @@ export const ROUTES: RouteDoc[] = [
     auth: 'bearer',
     params: idParams,
     ok: { 200: '`{scheduleId, status: "HOLD", holdExpiresAt}`' },
-    errors: ['SCHEDULE_NOT_AVAILABLE', 'SCHEDULE_NOT_FOUND', 'SCHEDULE_IN_PAST', ...ACTOR_FAULTS],
+    errors: ['SCHEDULE_NOT_AVAILABLE', 'SCHEDULE_NOT_FOUND', 'SCHEDULE_IN_PAST', 'HOLD_LIMIT_REACHED', 'HOLD_RATE_LIMITED', 'USER_NOT_FOUND', ...ACTOR_FAULTS],
   },
   { method: 'delete', path: '/schedules/{id}/hold', summary: 'Release a hold', tags: ['Booking'], auth: 'bearer', params: idParams, ok: { 204: 'released' }, errors: ['NOT_HOLDER', 'PAYMENT_IN_PROGRESS', 'SCHEDULE_NOT_FOUND', ...ACTOR_FAULTS] },
   {
@@ -130,7 +130,7 @@ export const ROUTES: RouteDoc[] = [
     auth: 'bearer',
     body: reservationBody,
     ok: { 201: '`{id, scheduleId, status: "PENDING", orderId, amount, participants, expiresAt, paymentAttempts}`', 200: 'the caller’s existing reservation for this hold, unchanged' },
-    errors: ['HOLD_REQUIRED', 'HOLD_EXPIRED', 'RESERVATION_EXISTS', 'INVALID_PARTICIPANTS', 'SCHEDULE_IN_PAST', 'SCHEDULE_NOT_FOUND', ...ACTOR_FAULTS],
+    errors: ['HOLD_REQUIRED', 'HOLD_EXPIRED', 'RESERVATION_EXISTS', 'INVALID_PARTICIPANTS', 'SCHEDULE_IN_PAST', 'SCHEDULE_NOT_FOUND', 'HOLD_LIMIT_REACHED', ...ACTOR_FAULTS],
   },
   { method: 'get', path: '/reservations/mine', summary: 'The caller’s reservations', tags: ['Booking'], auth: 'bearer', ok: { 200: 'reservations with theme, schedule and payment summary' } },
   { method: 'get', path: '/reservations/{id}', summary: 'One of the caller’s reservations', tags: ['Booking'], auth: 'bearer', params: idParams, ok: { 200: 'the reservation' }, errors: ['RESERVATION_NOT_FOUND'] },
