@@ -12,9 +12,9 @@ export type Access = 'public' | 'user' | 'admin';
 export interface Caller {
   userId: number;
   role: Role;
-  /** The session the token names, and when the token expires: what logout needs. */
+  /** The session the token names, and when the token expires (seconds since the epoch). */
   sid: string;
-  expiresAt: Date;
+  exp: number;
   /** True when the token came in the login cookie rather than an Authorization header. */
   viaCookie: boolean;
 }
@@ -63,7 +63,7 @@ export function createGuard(secret: string, sessions: Sessions, opts: { allowedO
     const admit = (authority: { role: Role } | null) => {
       if (!authority) throw unauthorized('this session has ended or the account no longer exists; sign in again');
       if (access === 'admin' && authority.role !== 'ADMIN') throw forbidden();
-      (ctx.state as AuthState).caller = { userId: claims.sub, role: authority.role, sid: claims.sid, expiresAt: new Date(claims.exp * 1000), viaCookie };
+      (ctx.state as AuthState).caller = { userId: claims.sub, role: authority.role, sid: claims.sid, exp: claims.exp, viaCookie };
     };
     const authority = sessions.authority(claims.sub, claims.sid);
     if (authority instanceof Promise) return authority.then(admit);
