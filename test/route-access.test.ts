@@ -42,12 +42,12 @@ function routeTable(): RouteEntry[] {
 }
 
 /** Raw HTTP, so that the path goes out exactly as spelt (fetch would normalise `//` and `%61`). */
-function send(method: string, path: string, token?: string): Promise<number> {
+function send(method: string, path: string, token?: string): Promise<{ status: number; nosniff: boolean }> {
   const url = new URL(service.url);
   return new Promise((resolve, reject) => {
     const req = httpRequest({ host: url.hostname, port: url.port, method, path, headers: { 'content-type': 'application/json', ...(token && { authorization: `Bearer ${token}` }) } }, (res) => {
       res.resume();
-      res.on('end', () => resolve(res.statusCode!));
+      res.on('end', () => resolve({ status: res.statusCode!, nosniff: res.headers['x-content-type-options'] === 'nosniff' && res.headers['x-frame-options'] === 'DENY' }));
     });
     req.on('error', reject);
     req.end(method === 'GET' || method === 'HEAD' || method === 'DELETE' ? undefined : '{}');
@@ -92,8 +92,9 @@ test('no spelling of a signed-in or admin route answers an anonymous caller or a
     const callers: [string, string | undefined][] = route.access === 'admin' ? [['anonymous', undefined], ['plain user', userToken]] : [['anonymous', undefined]];
     for (const [who, token] of callers) {
       for (const [method, spelling] of variants(route.method, path)) {
-        const status = await send(method, spelling, token);
+        const { status, nosniff } = await send(method, spelling, token);
         probes += 1;
+        if (!nosniff) t.fail(`${method} ${spelling} answered without the security headers`);
         const refused = spelling === path ? [401, 403] : [401, 403, 404, 405];
         t.true(refused.includes(status), `${method} ${spelling} as ${who} (${route.access} route) answered ${status}`);
       }
