@@ -3,12 +3,13 @@ import { execFileSync } from 'node:child_process';
 import { ROOT } from './child.js';
 import { snapshot, split } from './cpu.js';
 
-export type Server = 'bare-koa' | 'lock-baseline' | 'service';
+export type Server = 'bare-koa' | 'lock-baseline' | 'flash-sale' | 'service';
 
 // Every server runs compiled, as it would in production (tsx adds a name-keeping wrapper to every closure).
 export const ENTRIES = {
   'bare-koa': 'dist-bench/bench/bare-koa.js',
   'lock-baseline': 'dist-bench/bench/lock-baseline.js',
+  'flash-sale': 'dist-bench/bench/flash-sale.js',
   service: 'dist-bench/src/main.js',
   tossmock: 'dist-bench/src/tossmock/main.js',
   'hash-ceiling': 'dist-bench/bench/lib/lt/hash-ceiling.js',
