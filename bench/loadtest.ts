@@ -1,9 +1,10 @@
 /**
- * npm run loadtest -- <scenario> [--connections N] [--duration S] [--target URL] [--compare-lock]
+ * npm run loadtest -- <scenario> [--connections N] [--duration S] [--target URL] [--compare-lock] [--compare-flash]
  *
  * Load scenarios against the service, each beside its references measured in the same invocation
  * with the same load generator (wrk + bench/lib/loadtest.lua): the bare-Koa ceiling and, with
- * --compare-lock (implied by `all`), the SELECT … FOR UPDATE baseline. Live progress on stderr,
+ * --compare-lock and --compare-flash (both implied by `all`), the SELECT … FOR UPDATE baseline and
+ * the Redis flash-sale baseline (SET NX PX, bench/flash-sale.ts; needs Redis at REDIS_URL). Live progress on stderr,
  * the summary table on stdout, loadtest-report.html (per-second charts) and bench/results/loadtest-<scenario>.json.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -43,6 +44,8 @@ const USAGE = `usage: npm run loadtest -- <${[...Object.keys(SCENARIOS), 'all'].
   --database URL    the target's database (loopback only), to prepare users and schedules and check rows
   --mock URL        booking-flow with --target: the Toss mock the target uses (for its confirm counts)
   --compare-lock    also run the lock-based baseline (implied by all)
+  --compare-flash   hold-hot, hold-distinct: also run the Redis flash-sale baseline (implied by all; Redis at REDIS_URL,
+                    default redis://127.0.0.1:6379, keys under a prefix of the run's own, removed at the end)
   --rounds N        hold-hot, hold-distinct, browse: run the service and its references N times, interleaved,
                     and compare the median runs (default 3; this box's run-to-run spread is 10-20 %)
   --threads N (2)  --warmup S (2)  --timeout S (5; login-storm 60)  --retries N (1)  --users N (2000; 200 with --target)
@@ -52,7 +55,7 @@ const { values: flags, positionals } = parseArgs({
   allowPositionals: true,
   options: {
     connections: { type: 'string' }, duration: { type: 'string' }, target: { type: 'string' }, database: { type: 'string' }, mock: { type: 'string' },
-    'compare-lock': { type: 'boolean', default: false }, threads: { type: 'string', default: '2' }, warmup: { type: 'string', default: '2' },
+    'compare-lock': { type: 'boolean', default: false }, 'compare-flash': { type: 'boolean', default: false }, threads: { type: 'string', default: '2' }, warmup: { type: 'string', default: '2' },
     timeout: { type: 'string' }, retries: { type: 'string', default: '1' }, rounds: { type: 'string', default: '3' }, users: { type: 'string' }, report: { type: 'string' }, help: { type: 'boolean', default: false },
   },
 });
@@ -88,6 +91,7 @@ const opt: Options = {
   rounds: num(flags.rounds, '--rounds')!,
   users: num(flags.users, '--users') ?? (target ? 200 : 2000),
   compareLock: flags['compare-lock'] || name === 'all',
+  compareFlash: flags['compare-flash'] || name === 'all',
   target,
   database,
   mock: checked(flags.mock, '--mock'),
@@ -122,7 +126,7 @@ async function main(): Promise<void> {
   const header = [
     `load generator: ${wrk} driven by bench/lib/loadtest.lua (${opt.threads} threads; the same tool and script for the service and its references)`,
     `node ${process.version}; ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}) shared by wrk, the servers and PostgreSQL; ${idleLoad.toFixed(2)} cores busy before start`,
-    `${target ? `target ${target.origin} (already running)` : 'servers started here as child processes (dist-bench, compiled)'}; lock baseline ${opt.compareLock ? 'run' : 'not run (--compare-lock)'}${typesOk ? '' : '; WARNING: the tree had type errors'}`,
+    `${target ? `target ${target.origin} (already running)` : 'servers started here as child processes (dist-bench, compiled)'}; lock baseline ${opt.compareLock ? 'run' : 'not run (--compare-lock)'}; flash-sale baseline ${opt.compareFlash ? 'run' : 'not run (--compare-flash)'}${typesOk ? '' : '; WARNING: the tree had type errors'}`,
     'p50/p99: wrk\'s (corrected by wrk for coordinated omission, as bench:hold prints them); p99 raw: per-request latency measured by the script, no correction',
     'errors: unexpected statuses, socket errors, and wrk\'s "timeout" count (connections with a request older than --timeout, or still connecting, at its 2-s checks; not counted by the checks)',
     'CPU: cores used during the measured run by the server / PostgreSQL / wrk / interrupts / everything else',

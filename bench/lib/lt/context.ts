@@ -10,6 +10,7 @@ import { signToken } from '../../../src/http/auth/jwt.js';
 import { createDb } from '../../../src/db/knex.js';
 import { startChild } from '../child.js';
 import { BENCH_PASSWORD, createBenchDatabase, makeUsers, type BenchDatabase } from '../db.js';
+import { flashRedis, type FlashRedis } from '../flash-redis.js';
 import type { HoldDeps, HoldSettings, Started } from '../holdrun.js';
 import { ENTRIES, type Server } from '../servers.js';
 import { log } from './progress.js';
@@ -36,6 +37,8 @@ export interface Options {
   rounds: number;
   users: number;
   compareLock: boolean;
+  /** Also run the flash-sale baseline (Redis SET NX PX, bench/flash-sale.ts) in the hold scenarios. */
+  compareFlash: boolean;
   target: URL | null;
   database: string | null;
   mock: URL | null;
@@ -113,15 +116,18 @@ export async function createContext(opt: Options): Promise<Ctx> {
   }
   const uvPool = (opt.target ? uvPoolOf(targetPid) : null) ?? Number(process.env.UV_THREADPOOL_SIZE ?? 4);
   let servers = 0;
+  // One key prefix for every flash-sale server of this invocation (schedule ids never repeat), removed at the end.
+  let flash: FlashRedis | undefined;
 
   const startServer = async (server: Server, env: Record<string, string> = {}): Promise<Started> => {
     if (server === 'service' && opt.target) return { url: opt.target.origin, pid: targetPid, stop: noop };
     servers += 1;
+    const flashEnv = server === 'flash-sale' ? (flash ??= flashRedis()).env : {};
     const child = await startChild({
       name: server,
       entry: ENTRIES[server],
       // Its own data directory: the history actor's spill file must never reach another database.
-      env: { DATABASE_URL: bench.url, JWT_SECRET: secret, LOG_LEVEL: 'warn', HOLD_TTL_MS: String(HOLD_TTL_MS), DATA_DIR: join(tmp, `data-${servers}`), UV_THREADPOOL_SIZE: String(uvPool), ...LOAD_GENERATOR_LIMITS, ...env },
+      env: { DATABASE_URL: bench.url, JWT_SECRET: secret, LOG_LEVEL: 'warn', HOLD_TTL_MS: String(HOLD_TTL_MS), DATA_DIR: join(tmp, `data-${servers}`), UV_THREADPOOL_SIZE: String(uvPool), ...LOAD_GENERATOR_LIMITS, ...flashEnv, ...env },
     });
     return { url: child.url, pid: child.pid, stop: () => child.stop() };
   };
@@ -154,6 +160,13 @@ export async function createContext(opt: Options): Promise<Ctx> {
     opt, bench, tmp, ownTokens, serviceTokens, userIds, uvPool, startServer, startMock, holdDeps,
     async cleanup() {
       rmSync(tmp, { recursive: true, force: true });
+      if (flash) {
+        const prefix = flash.env.FLASH_KEY_PREFIX;
+        await flash.cleanup().then(
+          (n) => log(`flash-sale: removed its ${n} Redis keys (${prefix}*)`),
+          (err: unknown) => log(`flash-sale: could not remove its Redis keys (${prefix}*): ${(err as Error).message}`),
+        );
+      }
       await bench.drop();
     },
   };

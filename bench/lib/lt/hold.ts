@@ -1,4 +1,7 @@
-/** hold-hot and hold-distinct: bench/hold.ts's runs (lib/holdrun.ts) driven by loadtest.lua, with the ceiling and the lock baseline beside them. */
+/**
+ * hold-hot and hold-distinct: bench/hold.ts's runs (lib/holdrun.ts) driven by loadtest.lua, with the
+ * ceiling, the lock baseline and the flash-sale baseline (Redis SET NX PX) beside them.
+ */
 import { runHoldWithRetries, type HoldScenario, type HoldSettings } from '../holdrun.js';
 import type { RunResult } from '../report.js';
 import type { Server } from '../servers.js';
@@ -16,6 +19,7 @@ export async function holdScenario(ctx: Ctx, scenario: 'hold-hot' | 'hold-distin
   const runs: HoldScenario[] = [
     { name: 'bare-koa', label: 'bare-Koa ceiling', server: 'bare-koa', mode },
     ...(o.compareLock ? [{ name: 'lock', label: 'lock baseline', server: 'lock-baseline' as const, mode }] : []),
+    ...(o.compareFlash ? [{ name: 'flash', label: 'flash-sale baseline (Redis)', server: 'flash-sale' as const, mode }] : []),
     { name: 'service', label: o.target ? `service ${o.target.origin}` : 'service', server: 'service', mode },
   ];
   const deps = ctx.holdDeps(scenario, settings);
@@ -27,6 +31,7 @@ export async function holdScenario(ctx: Ctx, scenario: 'hold-hot' | 'hold-distin
   const done = new Map([...all].map(([server, list]) => [server, medianBy(list, (r) => r.wrk.rps)]));
   const bare = done.get('bare-koa')!;
   const lock = done.get('lock-baseline');
+  const flash = done.get('flash-sale');
   const svc = done.get('service')!;
   const ok = (status: string) => status.startsWith('2') || (mode === 'hot' && status === '409');
   const rows = [...done.values()].map((r) =>
@@ -36,20 +41,24 @@ export async function holdScenario(ctx: Ctx, scenario: 'hold-hot' | 'hold-distin
       check: r.check?.summary ?? '-',
       vsBare: ratio(r.wrk.rps, bare.wrk.rps),
       vsLock: ratio(r.wrk.rps, lock?.wrk.rps),
+      vsFlash: ratio(r.wrk.rps, flash?.wrk.rps),
     }),
   );
   const noLock = o.compareLock ? '' : ' (run with --compare-lock)';
+  const noFlash = o.compareFlash ? '' : ' (run with --compare-flash)';
+  // Every round's rows are checked, not only the median's; the references' rows as well as the service's.
+  const checkedRuns = (...servers: Server[]) => servers.flatMap((s) => all.get(s) ?? []).filter((r) => Boolean(r.check));
   const targets: Target[] = [];
   if (mode === 'hot') {
     targets.push(target(scenario, 'service req/s vs bare-Koa', ratio(svc.wrk.rps, bare.wrk.rps), '>=', 0.75));
     targets.push(target(scenario, `service req/s vs lock baseline${noLock}`, ratio(svc.wrk.rps, lock?.wrk.rps), '>=', 4));
+    targets.push(target(scenario, `service req/s vs flash-sale baseline${noFlash}`, ratio(svc.wrk.rps, flash?.wrk.rps), '>=', 1.5));
     targets.push(target(scenario, 'service p99 vs bare-Koa p99', ratio(svc.wrk.latencyMs.p99, bare.wrk.latencyMs.p99), '<=', 1.5));
-    // Every round's rows are checked, not only the median's.
-    const checked = [...(all.get('service') ?? []), ...(all.get('lock-baseline') ?? [])].filter((r) => Boolean(r.check));
+    const checked = checkedRuns('service', 'lock-baseline', 'flash-sale');
     targets.push(check(scenario, 'exactly one winner per schedule', checked.length ? checked.every((r) => r.check!.ok) : null, `${checked.filter((r) => r.check!.ok).length}/${checked.length} runs OK`));
   } else {
     targets.push(target(scenario, `service req/s vs lock baseline${noLock}`, ratio(svc.wrk.rps, lock?.wrk.rps), '>=', 3));
-    const svcRuns = (all.get('service') ?? []).filter((r) => Boolean(r.check));
+    const svcRuns = checkedRuns('service', 'flash-sale');
     targets.push(check(scenario, 'no schedule held twice', svcRuns.length ? svcRuns.every((r) => r.check!.ok) : null, svcRuns.length ? `${svcRuns.reduce((n, r) => n + r.check!.overwritten, 0)} overwritten in ${svcRuns.length} runs` : 'n/a'));
   }
   return {
@@ -57,6 +66,7 @@ export async function holdScenario(ctx: Ctx, scenario: 'hold-hot' | 'hold-distin
     rows,
     targets,
     notes: [
+      ...(o.compareFlash ? ['flash-sale baseline: bench/flash-sale.ts, the hold taken in Redis (SET NX PX, one Lua call), only the winner writes PostgreSQL, losers answered from Redis; JWT memo and a prom-client histogram, no session check or per-user cap'] : []),
       `wrk ${settings.threads} threads, ${settings.connections} connections, ${settings.durationS} s after ${settings.warmupS} s warm-up; ${mode === 'hot' ? '10 schedules' : 'a new schedule per request'}; ${ctx.userIds.length} users`,
       ...(o.rounds > 1 ? [`${o.rounds} interleaved rounds, req/s per round: ${[...all].map(([server, list]) => `${server} ${list.map((r) => Math.round(r.wrk.rps).toLocaleString('en-US')).join(' / ')}`).join('; ')}`] : []),
     ],
