@@ -1,9 +1,10 @@
 /**
  * npm run bench:hold [-- --duration 10 --connections 1000 --warmup 2 --only hot,lock-hot]
  *
- * POST /schedules/:id/hold under wrk (2 threads), against three servers run as child processes:
- * bare Koa (the ceiling), the SELECT … FOR UPDATE design we replace (bench/lock-baseline.ts) and
- * the real service (src/main.ts), on a throwaway PostgreSQL database dropped at the end.
+ * POST /schedules/:id/hold under wrk (2 threads), against four servers run as child processes:
+ * bare Koa (the ceiling), the SELECT … FOR UPDATE design we replace (bench/lock-baseline.ts), the
+ * Redis flash-sale design a team would pick instead of actors (bench/flash-sale.ts; Redis at
+ * REDIS_URL) and the real service (src/main.ts), on a throwaway PostgreSQL database dropped at the end.
  * Prints a table and the ratios against the issue's targets; writes bench/results/hold-latest.json.
  */
 import { randomBytes } from 'node:crypto';
@@ -15,6 +16,7 @@ import { signToken } from '../src/http/auth/jwt.js';
 import { startChild, ROOT } from './lib/child.js';
 import { LOAD_GENERATOR_LIMITS } from './lib/lt/context.js';
 import { createBenchDatabase, makeUsers, type BenchDatabase } from './lib/db.js';
+import { flashRedis, type FlashRedis } from './lib/flash-redis.js';
 import { runHoldWithRetries, type HoldDeps, type HoldScenario } from './lib/holdrun.js';
 import { ratios, render, type RunResult } from './lib/report.js';
 import { backgroundLoad, compileServers, ENTRIES, git } from './lib/servers.js';
@@ -38,7 +40,7 @@ const { values: flags } = parseArgs({
 });
 if (flags.help) {
   console.log('usage: npm run bench:hold -- [--duration S] [--connections N] [--threads N] [--warmup S] [--timeout S]\n' +
-    '         [--users N] [--hot-schedules N] [--schedules N] [--only bare-koa,lock-hot,lock-distinct,hot,distinct]\n' +
+    '         [--users N] [--hot-schedules N] [--schedules N] [--only bare-koa,lock-hot,flash-hot,hot,lock-distinct,flash-distinct,distinct]\n' +
     '         [--retries N]   (repeat a run disturbed by other work on the machine, keep the least disturbed; default 2)\n' +
     '         [--profile DIR]   (servers run with --cpu-prof, profiles written to DIR; numbers then include profiler overhead)');
   process.exit(0);
@@ -61,8 +63,10 @@ const opt = {
 const ALL: HoldScenario[] = [
   { name: 'bare-koa', label: 'bare-koa (ceiling)', server: 'bare-koa', mode: 'hot' },
   { name: 'lock-hot', label: 'lock-baseline hot', server: 'lock-baseline', mode: 'hot' },
+  { name: 'flash-hot', label: 'flash-sale hot (Redis)', server: 'flash-sale', mode: 'hot' },
   { name: 'hot', label: 'hot (service)', server: 'service', mode: 'hot' },
   { name: 'lock-distinct', label: 'lock-baseline distinct', server: 'lock-baseline', mode: 'distinct' },
+  { name: 'flash-distinct', label: 'flash-sale distinct (Redis)', server: 'flash-sale', mode: 'distinct' },
   { name: 'distinct', label: 'distinct (service)', server: 'service', mode: 'distinct' },
 ];
 const only = flags.only?.split(',').map((s) => s.trim());
@@ -80,7 +84,7 @@ const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
 const SECRET = randomBytes(32).toString('base64url');
 const HOLD_TTL_MS = 24 * 3_600_000;
 
-function deps(bench: BenchDatabase, tokensFile: string): HoldDeps<WrkResult> {
+function deps(bench: BenchDatabase, tokensFile: string, flash: FlashRedis | null): HoldDeps<WrkResult> {
   return {
     bench,
     settings: opt,
@@ -93,7 +97,7 @@ function deps(bench: BenchDatabase, tokensFile: string): HoldDeps<WrkResult> {
         entry: ENTRIES[s.server],
         nodeArgs: flags.profile ? ['--cpu-prof', `--cpu-prof-dir=${join(flags.profile, s.name)}`] : [],
         // Its own data directory: the history actor's spill file must never reach another database.
-        env: { DATABASE_URL: bench.url, JWT_SECRET: SECRET, LOG_LEVEL: 'warn', HOLD_TTL_MS: String(HOLD_TTL_MS), DATA_DIR: join(tmpdir(), `roomescape-bench-data-${process.pid}`), ...LOAD_GENERATOR_LIMITS },
+        env: { DATABASE_URL: bench.url, JWT_SECRET: SECRET, LOG_LEVEL: 'warn', HOLD_TTL_MS: String(HOLD_TTL_MS), DATA_DIR: join(tmpdir(), `roomescape-bench-data-${process.pid}`), ...LOAD_GENERATOR_LIMITS, ...(s.server === 'flash-sale' ? flash?.env : {}) },
       }),
   };
 }
@@ -106,8 +110,16 @@ async function main(): Promise<void> {
   log(`database: creating, ${opt.users} users`);
   const bench = await createBenchDatabase();
   const tmp = mkdtempSync(join(tmpdir(), 'roomescape-bench-'));
+  // The flash-sale runs' Redis keys live under a prefix of this invocation's own.
+  const flash = scenarios.some((s) => s.server === 'flash-sale') ? flashRedis() : null;
   const cleanup = async () => {
     rmSync(tmp, { recursive: true, force: true });
+    if (flash) {
+      await flash.cleanup().then(
+        (n) => log(`flash-sale: removed its ${n} Redis keys`),
+        (err: unknown) => log(`flash-sale: could not remove its Redis keys (${flash.env.FLASH_KEY_PREFIX}*): ${(err as Error).message}`),
+      );
+    }
     await bench.drop();
   };
   process.once('SIGINT', () => void cleanup().finally(() => process.exit(130)));
@@ -119,7 +131,7 @@ async function main(): Promise<void> {
     writeFileSync(tokensFile, userIds.map((sub) => signToken({ sub, role: 'USER' }, SECRET, 86_400)).join('\n') + '\n');
     for (const s of scenarios) {
       try {
-        runs.push(await runHoldWithRetries(deps(bench, tokensFile), s));
+        runs.push(await runHoldWithRetries(deps(bench, tokensFile, flash), s));
       } catch (err) {
         log(`${s.name}: FAILED, skipped: ${(err as Error).message.slice(0, 2_000)}`);
         failures.push({ scenario: s.name, error: (err as Error).message.slice(0, 2_000) });
