@@ -63,14 +63,15 @@ export function snapshot(): Snapshot {
   return { machineBusy: cpu.reduce((a, b) => a + b, 0) - cpu[3]! - cpu[4]!, irq: cpu[5]! + cpu[6]!, procs, reapedChildren: Number(self[13]) + Number(self[14]) };
 }
 
-export function split(a: Snapshot, b: Snapshot, wallS: number, serverPid: number): CpuSplit {
+/** `partOfServer`: processes (by name) whose CPU is the server's own, such as the Redis a design takes its holds in. */
+export function split(a: Snapshot, b: Snapshot, wallS: number, serverPid: number, partOfServer?: (name: string) => boolean): CpuSplit {
   const cores = (t: number) => t / HZ / wallS;
   let server = 0;
   let postgres = 0;
   const others: [string, number][] = [];
   for (const [pid, p] of b.procs) {
     const used = cores(p.ticks - (a.procs.get(pid)?.ticks ?? 0));
-    if (Number(pid) === serverPid) server = used;
+    if (Number(pid) === serverPid || partOfServer?.(p.name)) server += used;
     else if (p.name.startsWith('postgres')) postgres += used;
     else if (used > 0) others.push([`${cmdline(pid, p.name)} (${pid})`, used]);
   }
