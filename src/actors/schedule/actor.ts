@@ -6,8 +6,8 @@
  * Lifecycle: spawned on first message, reads its row lazily, passivated by the registry when idle.
  * Every transition is one compare-and-set statement at the version it was decided on; when the
  * version has moved (another process wrote), the actor re-reads and decides again. An answer that
- * writes nothing, decided on memory older than `staleMs`, is re-decided on a fresh read, so
- * several processes stay correct and no answer is staler than that.
+ * writes nothing is re-decided on a fresh read when it refuses a booking or money command, and
+ * otherwise when its memory is older than `staleMs`, so several processes stay correct.
  * Caveat: the handler awaits only the database; anything slower (the gateway) runs outside.
  */
 import type { Db } from '../../db/knex.js';
@@ -48,10 +48,15 @@ export interface ScheduleActorDeps {
 const MAX_CAS_ATTEMPTS = 5;
 
 /**
- * A gateway's answer is never dropped on the word of memory that may be stale: re-read first.
- * A Refresh exists only to re-read.
+ * Commands that change money or a booking are never refused on the word of memory that another
+ * instance may have overtaken, however young: the caller's own last write may have gone through
+ * another instance (hold on A, reserve on B, pay on A). So an answer that writes nothing re-reads
+ * first; a winning decision needs no read, its compare-and-set catches a moved version.
+ * A gateway's answer is never dropped that way either, and a Refresh exists only to re-read.
+ * Only holds, reads and expiry checks answer from memory younger than `staleMs` (losing holds are
+ * the hot path, and a lost hold costs nothing).
  */
-const MUST_READ_BEFORE_ANSWERING = new Set<ScheduleCommand['type']>(['SettlePayment', 'Refresh']);
+const MUST_READ_BEFORE_ANSWERING = new Set<ScheduleCommand['type']>(['CreateReservation', 'BeginPayment', 'SettlePayment', 'Cancel', 'Release', 'Block', 'Unblock', 'Refresh']);
 
 export function scheduleActor(deps: ScheduleActorDeps) {
   const read = async (scheduleId: number): Promise<ScheduleState> => {
@@ -76,7 +81,7 @@ export function scheduleActor(deps: ScheduleActorDeps) {
 
       if (decision.kind === 'reply') {
         if (!fresh && (MUST_READ_BEFORE_ANSWERING.has(command.type) || now.getTime() - current.confirmedAt > deps.staleMs)) {
-          current = await read(scheduleId);
+          current = keepLapse(current, await read(scheduleId));
           fresh = true;
           continue;
         }
@@ -117,6 +122,13 @@ async function write(deps: ScheduleActorDeps, transition: Transition, effect: Ef
     transition,
     effect.kind === 'insertPayment' ? { insertPayment: effect.payment } : { requestRefund: { reservationId: effect.reservationId, reason: effect.reason } },
   );
+}
+
+/** Whose hold lapsed is known only to the actor that expired it; a re-read that finds nothing newer keeps it. */
+function keepLapse(before: ScheduleState, after: ScheduleState): ScheduleState {
+  const lapsedHoldOf = before.aggregate?.lapsedHoldOf;
+  if (lapsedHoldOf === undefined || !after.aggregate || after.aggregate.schedule.version !== before.aggregate!.schedule.version) return after;
+  return { ...after, aggregate: { ...after.aggregate, lapsedHoldOf } };
 }
 
 function merge(agg: ScheduleAggregate, transition: Transition, written: Written): ScheduleAggregate {
