@@ -2,6 +2,7 @@ import type Koa from 'koa';
 import { startActors, type Actors } from './actors/system.js';
 import type { Config } from './config.js';
 import type { Db } from './db/knex.js';
+import { watchOutages } from './db/outage.js';
 import { createApp } from './http/app.js';
 import type { Logger } from './logger.js';
 import { registerCollectors } from './observability/collectors.js';
@@ -36,6 +37,7 @@ export interface Composed {
 /** Wires actors, payments, the command bus, metrics and the HTTP app over a database, a queue and a gateway. */
 export function compose({ config, db, log, queues, gateway, jwtSecret }: Parts): Composed {
   const metrics = createMetrics();
+  watchOutages(db, log.child({ component: 'database' }));
   if (tracingOn()) traceStatements(db);
   const listings = new ScheduleListings(db);
   const actors = startActors(config, db, log, queues, { onReply: countReplies(metrics), onCommitted: (schedule) => listings.apply(schedule) });

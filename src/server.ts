@@ -33,9 +33,11 @@ export async function startService(config: Config, log: Logger): Promise<Running
     embedded = await startEmbeddedPostgres(join(config.dataDir, 'pg'));
     url = embedded.url;
   }
+  // Migrations get a pool of their own without the service's short timeouts (an index build may take a while).
+  const migrator = createDb({ url, poolMax: 1, statementTimeoutMs: 600_000, connectTimeoutMs: 10_000, acquireTimeoutMs: 60_000 });
+  await migrateLatest(migrator).finally(() => migrator.destroy());
   // PGlite serves one connection at a time.
-  const db = createDb({ url, poolMax: embedded ? 1 : config.databasePoolMax, log: log.child({ component: 'knex' }) });
-  await migrateLatest(db);
+  const db = createDb({ url, poolMax: embedded ? 1 : config.databasePoolMax, ...timeoutsOf(config), log: log.child({ component: 'knex' }) });
   if (embedded) {
     const { schedulesCreated } = await seedDemoData(db);
     log.info({ schedulesCreated }, 'demo data ready');
@@ -68,6 +70,12 @@ export async function startService(config: Config, log: Logger): Promise<Running
     },
   };
 }
+
+/** The server cancels a slow statement a little before the client stops waiting for any answer. */
+export const timeoutsOf = (config: Pick<Config, 'databaseQueryTimeoutMs'>) => ({
+  queryTimeoutMs: config.databaseQueryTimeoutMs,
+  statementTimeoutMs: Math.max(100, config.databaseQueryTimeoutMs - 250),
+});
 
 /**
  * Graceful close for keep-alive clients: once draining, every response still to be written says

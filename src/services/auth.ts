@@ -19,8 +19,9 @@ export type LoginResult = { ok: true; user: User } | { ok: false; code: 'INVALID
 
 /**
  * Password hashing is the bottleneck of signups and logins (scrypt, on libuv's thread pool). A storm
- * of them waits here, before touching the database, rather than in the connection pool, whose
- * short acquire timeout is meant for outages: twice the thread pool keeps it busy.
+ * of signups waits here, before touching the database, rather than in the connection pool, whose
+ * short acquire timeout is meant for outages: twice the thread pool keeps it busy. A login's lookup
+ * is one short read and comes first (see `login`).
  */
 const hashing = new Slots(2 * (Number(process.env.UV_THREADPOOL_SIZE) || 4));
 
@@ -44,14 +45,17 @@ async function signupNow(deps: AuthDeps, input: { email: string; password: strin
   return user ? { ok: true, user } : { ok: false, code: 'EMAIL_TAKEN' };
 }
 
+type LoginInput = { email: string; password: string; ip: string | null; userAgent: string | null };
+
 /**
  * Checks the password; every attempt, good or bad, is recorded without waiting for the write.
  * While the database is unreachable, users who logged in recently are checked against the cache;
  * anyone else gets 503 DATABASE_UNAVAILABLE (and the attempt is still recorded).
+ * The user is looked up before taking a hashing slot: a stalled database then costs a login at
+ * most the query timeout before it falls back to the cache, and never keeps a slot from logins
+ * that could be checked meanwhile.
  */
-export const login = (deps: AuthDeps, input: { email: string; password: string; ip: string | null; userAgent: string | null }): Promise<LoginResult> => hashing.run(() => loginNow(deps, input));
-
-async function loginNow(deps: AuthDeps, input: { email: string; password: string; ip: string | null; userAgent: string | null }): Promise<LoginResult> {
+export async function login(deps: AuthDeps, input: LoginInput): Promise<LoginResult> {
   const users = deps.users ?? userCacheFor(deps.db);
   const record = (found: UserWithHash | null, success: boolean) =>
     deps.recordLogin({ userId: found?.id ?? null, email: input.email.slice(0, 254), success, ip: input.ip, userAgent: input.userAgent?.slice(0, 512) ?? null, at: new Date() });
@@ -69,6 +73,10 @@ async function loginNow(deps: AuthDeps, input: { email: string; password: string
       throw databaseUnavailable();
     }
   }
+  return hashing.run(() => checkPassword(users, input, found, fromDatabase, record));
+}
+
+async function checkPassword(users: UserCache, input: LoginInput, found: UserWithHash | null, fromDatabase: boolean, record: (found: UserWithHash | null, success: boolean) => void): Promise<LoginResult> {
   // Unknown emails cost a hash too, so response time does not tell which emails exist.
   const valid = await verifyPassword(input.password, found?.passwordHash ?? (await DUMMY_HASH_PROMISE));
   const success = Boolean(found) && valid;

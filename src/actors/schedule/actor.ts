@@ -10,6 +10,7 @@
  * otherwise when its memory is older than `staleMs`, so several processes stay correct.
  * Caveat: the handler awaits only the database; anything slower (the gateway) runs outside.
  */
+import { isDatabaseUnavailable } from '../../db/errors.js';
 import type { Db } from '../../db/knex.js';
 import { ACTIVE_STATUSES, type ScheduleAggregate } from '../../db/repositories/schedule-aggregate.js';
 import type { ScheduleStore } from '../../db/repositories/schedule-batch.js';
@@ -65,6 +66,24 @@ export function scheduleActor(deps: ScheduleActorDeps) {
     return { aggregate, confirmedAt: Date.now() };
   };
 
+  const handle = decideAndWrite(deps, read);
+  return async (state: ScheduleState, envelope: Envelope): Promise<ScheduleState> => {
+    try {
+      return await handle(state, envelope);
+    } catch (err) {
+      if (!isDatabaseUnavailable(err)) throw err;
+      // Not a crash: the command may or may not have been applied, so the caller hears 503 and the
+      // actor keeps its memory but trusts none of it (confirmedAt 0): the next command re-reads.
+      // The outage is logged once, by the pool's watcher, not here per command.
+      const failure: AnyReply = { ok: false, code: 'DATABASE_UNAVAILABLE' };
+      deps.onReply?.(envelope.command, failure);
+      (envelope.reply as (r: AnyReply) => void)(failure);
+      return { aggregate: state.aggregate, confirmedAt: 0 };
+    }
+  };
+}
+
+function decideAndWrite(deps: ScheduleActorDeps, read: (scheduleId: number) => Promise<ScheduleState>) {
   return async (state: ScheduleState, envelope: Envelope): Promise<ScheduleState> => {
     const { scheduleId, command } = envelope;
     const answer = (r: AnyReply) => {
