@@ -31,6 +31,7 @@ const envSchema = z.object({
   PAYMENT_TIMEOUT_MS: intFrom(5_000),
   RECONCILE_AFTER_MS: intFrom(10_000),
   RECONCILE_INTERVAL_MS: intFrom(15_000),
+  SHUTDOWN_TIMEOUT_MS: intFrom(10_000),
   DATA_DIR: z.string().default('./data'),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
 });
@@ -76,6 +77,8 @@ export interface Config {
   /** A reservation in PAYMENT_IN_PROGRESS longer than this is settled by asking the gateway. */
   reconcileAfterMs: number;
   reconcileIntervalMs: number;
+  /** SIGTERM to exit, all in: draining requests, finishing jobs and flushing history share it (see server.ts). */
+  shutdownTimeoutMs: number;
   dataDir: string;
   logLevel: string;
 }
@@ -122,6 +125,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     paymentTimeoutMs: e.PAYMENT_TIMEOUT_MS,
     reconcileAfterMs: e.RECONCILE_AFTER_MS,
     reconcileIntervalMs: e.RECONCILE_INTERVAL_MS,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     dataDir: e.DATA_DIR,
     logLevel: e.LOG_LEVEL,
   };

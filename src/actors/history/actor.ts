@@ -246,6 +246,12 @@ export function historyActor(deps: HistoryDeps) {
       if (m.type === 'Record') s.pending.push({ seq: s.nextSeq++, arrived: Date.now(), row: m.row });
     }
     spillMemory(s);
+    // The process is about to end, perhaps before that write can fail and save itself: save it now,
+    // with its key, so that if it did commit, the replay finds its guard and writes nothing twice.
+    if (s.batch && s.inFlight?.kind === 'write' && save(s, s.batch.rows, s.batch.key)) {
+      s.batch = null;
+      s.inFlight.spillIfFails = false;
+    }
     for (const w of s.waiters.splice(0)) w.done();
   };
 

@@ -31,9 +31,13 @@ const refs = new WeakMap<History, Ref<HistoryMessage>>();
 export class History {
   private readonly state: HistoryState;
   private closed = false;
+  /** Resolves once the stopped actor has saved what it still held (nact runs afterStop on a later turn). */
+  private readonly rescued: Promise<void>;
+  private markRescued!: () => void;
 
   constructor(system: ActorSystemRef, deps: HistoryDeps, name = 'history') {
     this.state = createHistoryState(recoverSpill(deps));
+    this.rescued = new Promise((resolve) => (this.markRescued = resolve));
     const actor = historyActor(deps);
     const ref = spawn(system, actor.handle, name, {
       // A reset hands back the same object, so a restart keeps the queue and the spill bookkeeping.
@@ -46,7 +50,13 @@ export class History {
         dispatch(ctx.self, { type: 'Tick' });
         return ctx.reset;
       },
-      afterStop: (state, ctx) => actor.rescue(state, ctx.mailbox as unknown[]),
+      afterStop: (state, ctx) => {
+        try {
+          actor.rescue(state, ctx.mailbox as unknown[]);
+        } finally {
+          this.markRescued();
+        }
+      },
     }) as Ref<HistoryMessage>;
     refs.set(this, ref);
     // Replays spill files left by an earlier run.
@@ -92,12 +102,23 @@ export class History {
     });
   }
 
-  /** Flushes (saving to disk what the database does not take in time), then stops the actor. */
+  /** Flushes (saving to disk what the database does not take in time), then stops the actor, saving what is left. */
   async close(options: { timeoutMs?: number } = {}): Promise<void> {
     await this.flush(options);
-    if (this.closed) return;
-    this.closed = true;
-    stop(refs.get(this)!);
+    await this.abandon();
+  }
+
+  /**
+   * For a shutdown out of time: stops the actor without waiting for the database, and resolves
+   * once every row it held (queued, in its mailbox, or in a write still in flight) is in the spill
+   * file, to be replayed exactly once on the next start.
+   */
+  async abandon(): Promise<void> {
+    if (!this.closed) {
+      this.closed = true;
+      stop(refs.get(this)!);
+    }
+    await Promise.race([this.rescued, new Promise((resolve) => setTimeout(resolve, 500).unref())]);
   }
 
   stats(): HistoryStats {
