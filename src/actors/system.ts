@@ -49,9 +49,6 @@ export function startActors(config: Config, db: Db, log: Logger, queues?: JobQue
       newOrderId,
       onReply: hooks.onReply,
       onCommitted: hooks.onCommitted,
-      onEvents: (events) => {
-        for (const event of events) history.recordEvent(event);
-      },
     },
     {
       shards: config.scheduleShards,

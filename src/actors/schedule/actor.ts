@@ -14,7 +14,7 @@ import { isDatabaseUnavailable } from '../../db/errors.js';
 import type { Db } from '../../db/knex.js';
 import { ACTIVE_STATUSES, type ScheduleAggregate } from '../../db/repositories/schedule-aggregate.js';
 import type { ScheduleStore } from '../../db/repositories/schedule-batch.js';
-import { commitTransitionWith, type Transition } from '../../db/repositories/schedule-transitions.js';
+import { commitTransitionWith, type Transition, type TransitionEvent } from '../../db/repositories/schedule-transitions.js';
 import { decide, type DecideEnv } from './decide.js';
 import type { BookingEventType, Effect, Written } from './decision.js';
 import type { AnyReply, Envelope, ScheduleCommand } from './protocol.js';
@@ -38,7 +38,7 @@ export interface ScheduleActorDeps {
   newOrderId: (scheduleId: number) => string;
   /** Called with every answer, for metrics. */
   onReply?: (command: ScheduleCommand, reply: AnyReply) => void;
-  /** Called after each committed transition with the facts it established. */
+  /** Called after each committed transition with the facts it established (already written with it, as booking_events). */
   onEvents?: (events: BookingEvent[]) => void;
   /** Called with the schedule row after every committed transition. */
   onCommitted?: (schedule: ScheduleAggregate['schedule']) => void;
@@ -109,7 +109,8 @@ function decideAndWrite(deps: ScheduleActorDeps, read: (scheduleId: number) => P
       }
 
       const agg = current.aggregate!;
-      const transition: Transition = { scheduleId, version: agg.schedule.version, schedule: decision.schedule, reservation: decision.reservation };
+      const events = decision.events?.map((type) => plannedEvent(type, command, agg, decision.reservation, now));
+      const transition: Transition = { scheduleId, version: agg.schedule.version, schedule: decision.schedule, reservation: decision.reservation, ...(events?.length && { events }) };
       const written = await write(deps, transition, decision.effect);
       if (!written) {
         current = await read(scheduleId);
@@ -162,6 +163,19 @@ export function nextDeadline(agg: ScheduleAggregate): Date | null {
   const r = agg.reservation;
   if (r) return r.status === 'PENDING' ? r.expiresAt : null;
   return agg.schedule.status === 'HOLD' ? agg.schedule.holdExpiresAt : null;
+}
+
+/**
+ * The booking_events row of a transition, known before it is written: the same facts as `eventOf`
+ * gives after, with a reservation this transition creates named 'inserted'. It goes into the
+ * transition's own statement, so a kill -9 cannot separate a change from its event.
+ */
+function plannedEvent(type: BookingEventType, command: ScheduleCommand, before: ScheduleAggregate, change: Transition['reservation'], at: Date): TransitionEvent {
+  const inserting = change?.kind === 'insert';
+  const reservation = before.reservation;
+  const userId = 'userId' in command ? command.userId : (reservation?.userId ?? before.schedule.heldBy);
+  const about = type === 'HELD' || (type === 'RELEASED' && !inserting && !reservation);
+  return { type, userId, reservationId: about ? null : inserting ? 'inserted' : (reservation?.id ?? null), at };
 }
 
 function eventOf(type: BookingEventType, command: ScheduleCommand, before: ScheduleAggregate, written: Written, at: Date): BookingEvent {
