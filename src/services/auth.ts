@@ -9,7 +9,8 @@ import { userCacheFor, type UserCache } from './user-cache.js';
 
 export interface AuthDeps {
   db: Db;
-  recordLogin: (record: LoginRecord) => void;
+  /** Resolves once the attempt is safe from a crash (journaled); the login answers after that. */
+  recordLogin: (record: LoginRecord) => void | Promise<void>;
   /** Recent logins, to serve while the database is down; by default one cache per pool. */
   users?: UserCache;
 }
@@ -69,11 +70,15 @@ export async function login(deps: AuthDeps, input: LoginInput): Promise<LoginRes
     found = users.recall(input.email);
     fromDatabase = false;
     if (!found) {
-      record(null, false);
+      await record(null, false);
       throw databaseUnavailable();
     }
   }
-  return hashing.run(() => checkPassword(users, input, found, fromDatabase, record));
+  // The journal's sync is awaited after the hashing slot is given back, not while holding it.
+  let recorded: void | Promise<void> = undefined;
+  const result = await hashing.run(() => checkPassword(users, input, found, fromDatabase, (f, success) => void (recorded = record(f, success))));
+  await recorded;
+  return result;
 }
 
 async function checkPassword(users: UserCache, input: LoginInput, found: UserWithHash | null, fromDatabase: boolean, record: (found: UserWithHash | null, success: boolean) => void): Promise<LoginResult> {

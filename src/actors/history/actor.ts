@@ -26,6 +26,8 @@ import { replayChunk, writeRows, type WriteDeps } from './writes.js';
 export const MAX_BATCH_ROWS = 1000;
 
 export interface HistoryDeps extends WriteDeps {
+  /** Where the login journal lives (see login-journal.ts); without it, logins are not journaled. */
+  journalDir?: string;
   batchSize: number;
   flushMs: number;
   bufferMax: number;
@@ -214,6 +216,9 @@ export function historyActor(deps: HistoryDeps) {
         break;
       case 'Flush':
         s.flushUpTo = Math.max(s.flushUpTo, s.nextSeq - 1);
+        s.waiters.push({ upTo: s.nextSeq - 1, done: msg.done });
+        break;
+      case 'Durable':
         s.waiters.push({ upTo: s.nextSeq - 1, done: msg.done });
         break;
       case 'SpillMemory':

@@ -7,6 +7,7 @@ import { forgetHistoryGuards, writeHistoryBatch } from '../../db/repositories/hi
 import type { Logger } from '../../logger.js';
 import { historyActor, type HistoryDeps } from './actor.js';
 import type { BookingEventRecord, BookingEventType, HistoryMessage, HistoryRow, LoginRecord, PaymentAttemptRecord } from './protocol.js';
+import { LoginJournal } from './login-journal.js';
 import { SpillFiles } from './spill.js';
 import { buffered, createHistoryState, spilledRows, type HistoryCounters, type HistoryState, type SealedFile } from './state.js';
 import type { HistoryWriter } from './writes.js';
@@ -35,7 +36,7 @@ export class History {
   private readonly rescued: Promise<void>;
   private markRescued!: () => void;
 
-  constructor(system: ActorSystemRef, deps: HistoryDeps, name = 'history') {
+  constructor(system: ActorSystemRef, private readonly deps: HistoryDeps, name = 'history') {
     this.state = createHistoryState(recoverSpill(deps));
     this.rescued = new Promise((resolve) => (this.markRescued = resolve));
     const actor = historyActor(deps);
@@ -61,10 +62,38 @@ export class History {
     refs.set(this, ref);
     // Replays spill files left by an earlier run.
     dispatch(ref, { type: 'Tick' });
+    if (deps.journalDir) {
+      const journal = new LoginJournal(deps.journalDir, deps.log, (file) => void this.durable().then(() => journal.remove(file)));
+      this.journal = journal;
+      this.replayJournal(journal);
+    }
   }
 
-  recordLogin(record: LoginRecord): void {
+  private readonly journal: LoginJournal | undefined;
+
+  /** Logins journaled by an earlier run go to the database again (each at most once, by journal id); their files go once they are in. */
+  private replayJournal(journal: LoginJournal): void {
+    const left = journal.leftovers();
+    if (left.length === 0) return;
+    for (const { records } of left) for (const record of records) this.record({ kind: 'login', record });
+    this.deps.log.info({ files: left.length, logins: left.reduce((n, f) => n + f.records.length, 0) }, 'login journal of an earlier run replayed into the history');
+    void this.durable().then(() => Promise.all(left.map((f) => journal.remove(f.file))));
+  }
+
+  /**
+   * Records a login attempt. Resolves once it is in the login journal on disk (when there is one),
+   * so that an answered login survives kill -9; the row itself is written to the database in a batch.
+   */
+  recordLogin(record: LoginRecord): Promise<void> {
+    const journaled = this.journal && !this.closed ? this.journal.append(record) : Promise.resolve();
     this.record({ kind: 'login', record });
+    return journaled;
+  }
+
+  /** Resolves once every row recorded so far is in the database (or saved to disk by a stop); never hurries a write. */
+  private durable(): Promise<void> {
+    if (this.closed || this.state.stopped) return this.rescued;
+    return new Promise((done) => dispatch(refs.get(this)!, { type: 'Durable', done }));
   }
 
   recordPaymentAttempt(record: PaymentAttemptRecord): void {
@@ -105,7 +134,12 @@ export class History {
   /** Flushes (saving to disk what the database does not take in time), then stops the actor, saving what is left. */
   async close(options: { timeoutMs?: number } = {}): Promise<void> {
     await this.flush(options);
+    const clean = buffered(this.state) === 0 && spilledRows(this.state) === 0;
     await this.abandon();
+    // Every row is in the database: the journal file of this run has nothing left to protect.
+    const current = this.journal?.current();
+    await this.journal?.close();
+    if (clean && current) await this.journal!.remove(current);
   }
 
   /**
@@ -195,6 +229,7 @@ export function createHistory(system: ActorSystemRef, { db, config, log }: Histo
     batchSize: config.historyBatchSize,
     flushMs: config.historyFlushMs,
     bufferMax: config.historyBufferMax,
+    journalDir: spillDirFor(config),
     log,
   });
 }
