@@ -219,9 +219,9 @@ export async function run(ctx: Ctx): Promise<ScenarioReport> {
     const seconds = Math.max(0.001, (p.end - p.start) / 1000);
     let recovery = '';
     if (p.faultEnd !== undefined) {
-      // The last failure answered to a request sent after the fault ended (and before the next fault): recovery is over by then.
+      // The last failure answered to a request sent after the fault ended and answered before the next fault began: recovery is over by then.
       const until = phases[index + 1]?.end ?? Infinity;
-      const after = answers.filter((a) => a.sentAt >= p.faultEnd! && a.sentAt < until && (a.status === 0 || a.status >= 500));
+      const after = answers.filter((a) => a.sentAt >= p.faultEnd! && a.sentAt + a.ms <= until && (a.status === 0 || a.status >= 500));
       const last = after.reduce((m, a) => Math.max(m, a.sentAt + a.ms), p.faultEnd);
       recoveries.push({ phase: p.name, ms: last - p.faultEnd });
       recovery = `; recovered ${fmt(last - p.faultEnd)} ms after the fault ended`;
