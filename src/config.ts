@@ -9,6 +9,7 @@ const envSchema = z.object({
   DATABASE_URL: z.string().url().optional(),
   DATABASE_POOL_MAX: intFrom(10),
   DATABASE_QUERY_TIMEOUT_MS: intFrom(2_000),
+  SHUTDOWN_TIMEOUT_MS: intFrom(10_000),
   REDIS_URL: z.string().url().optional(),
   QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only').optional(),
   JWT_SECRET: z.string().min(32).optional(),
@@ -31,7 +32,6 @@ const envSchema = z.object({
   PAYMENT_TIMEOUT_MS: intFrom(5_000),
   RECONCILE_AFTER_MS: intFrom(10_000),
   RECONCILE_INTERVAL_MS: intFrom(15_000),
-  SHUTDOWN_TIMEOUT_MS: intFrom(10_000),
   DATA_DIR: z.string().default('./data'),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
 });
@@ -49,6 +49,8 @@ export interface Config {
    * answers 503 within about this long.
    */
   databaseQueryTimeoutMs: number;
+  /** SIGTERM to exit, all in: draining requests, finishing jobs and flushing history share it (see server.ts). */
+  shutdownTimeoutMs: number;
   redisUrl: string | undefined;
   /** Key prefix of the Bull queues (default Bull's `bull`); instances that share work share it. */
   queuePrefix: string | undefined;
@@ -77,8 +79,6 @@ export interface Config {
   /** A reservation in PAYMENT_IN_PROGRESS longer than this is settled by asking the gateway. */
   reconcileAfterMs: number;
   reconcileIntervalMs: number;
-  /** SIGTERM to exit, all in: draining requests, finishing jobs and flushing history share it (see server.ts). */
-  shutdownTimeoutMs: number;
   dataDir: string;
   logLevel: string;
 }
@@ -103,6 +103,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: e.DATABASE_URL,
     databasePoolMax: e.DATABASE_POOL_MAX,
     databaseQueryTimeoutMs: e.DATABASE_QUERY_TIMEOUT_MS,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     redisUrl: e.REDIS_URL,
     queuePrefix: e.QUEUE_PREFIX,
     jwtSecret: e.JWT_SECRET,
@@ -125,7 +126,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     paymentTimeoutMs: e.PAYMENT_TIMEOUT_MS,
     reconcileAfterMs: e.RECONCILE_AFTER_MS,
     reconcileIntervalMs: e.RECONCILE_INTERVAL_MS,
-    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     dataDir: e.DATA_DIR,
     logLevel: e.LOG_LEVEL,
   };
