@@ -14,7 +14,8 @@ import { isDatabaseUnavailable } from '../../db/errors.js';
 import type { Db } from '../../db/knex.js';
 import { ACTIVE_STATUSES, type ScheduleAggregate } from '../../db/repositories/schedule-aggregate.js';
 import type { ScheduleStore } from '../../db/repositories/schedule-batch.js';
-import { commitTransitionWith, type Transition, type TransitionEvent } from '../../db/repositories/schedule-transitions.js';
+import { commitTransitionWith, type Transition } from '../../db/repositories/schedule-transitions.js';
+import type { TransitionEvent } from '../../db/repositories/schedule-transitions.js';
 import { decide, type DecideEnv } from './decide.js';
 import type { BookingEventType, Effect, Written } from './decision.js';
 import type { AnyReply, Envelope, ScheduleCommand } from './protocol.js';
@@ -109,8 +110,9 @@ function decideAndWrite(deps: ScheduleActorDeps, read: (scheduleId: number) => P
       }
 
       const agg = current.aggregate!;
-      const events = decision.events?.map((type) => plannedEvent(type, command, agg, decision.reservation, now));
-      const transition: Transition = { scheduleId, version: agg.schedule.version, schedule: decision.schedule, reservation: decision.reservation, ...(events?.length && { events }) };
+      const transition: Transition = { scheduleId, version: agg.schedule.version, schedule: decision.schedule, reservation: decision.reservation };
+      // The events are written by the transition's own statement.
+      if (decision.events?.length) transition.events = decision.events.map((type) => plannedEvent(type, command, agg, decision.reservation, now));
       const written = await write(deps, transition, decision.effect);
       if (!written) {
         current = await read(scheduleId);
