@@ -15,11 +15,11 @@ import type { Db } from '../../db/knex.js';
 import { ACTIVE_STATUSES, type ScheduleAggregate } from '../../db/repositories/schedule-aggregate.js';
 import type { ScheduleStore } from '../../db/repositories/schedule-batch.js';
 import { commitTransitionWith, type Transition } from '../../db/repositories/schedule-transitions.js';
-import type { TransitionEvent } from '../../db/repositories/schedule-transitions.js';
 import { decide, type DecideEnv } from './decide.js';
 import type { BookingEventType, Effect, Written } from './decision.js';
 import type { AnyReply, Envelope, ScheduleCommand } from './protocol.js';
 import type { ScheduleState } from './state.js';
+import type { TransitionEvent } from '../../db/repositories/schedule-transitions.js';
 
 export interface BookingEvent {
   scheduleId: number;
