@@ -49,7 +49,8 @@ async function signupNow(deps: AuthDeps, input: { email: string; password: strin
 type LoginInput = { email: string; password: string; ip: string | null; userAgent: string | null };
 
 /**
- * Checks the password; every attempt, good or bad, is recorded without waiting for the write.
+ * Checks the password; every attempt, good or bad, is recorded: in the login journal on disk before
+ * the answer, in the database later, in a batch.
  * While the database is unreachable, users who logged in recently are checked against the cache;
  * anyone else gets 503 DATABASE_UNAVAILABLE (and the attempt is still recorded).
  * The user is looked up before taking a hashing slot: a stalled database then costs a login at
