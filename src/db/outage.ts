@@ -65,3 +65,6 @@ function reasonOf(err: unknown): string {
   const code = (err as { code?: unknown }).code;
   return typeof code === 'string' ? `${code}: ${err.message}` : err.message;
 }
+
+/** True while the watcher of this pool (if any) has seen the database go away and not come back. */
+export const isDatabaseDown = (db: Db): boolean => watched.get(db)?.().down ?? false;

@@ -1,5 +1,6 @@
 import type { Db } from '../db/knex.js';
 import { isDatabaseUnavailable } from '../db/errors.js';
+import { isDatabaseDown } from '../db/outage.js';
 import { findUserByEmail, findUserById, insertUser, type User, type UserWithHash } from '../db/repositories/users.js';
 import type { LoginRecord } from '../db/repositories/login-history.js';
 import { AppError } from '../http/errors.js';
@@ -25,6 +26,23 @@ export type LoginResult = { ok: true; user: User } | { ok: false; code: 'INVALID
  * is one short read and comes first (see `login`).
  */
 const hashing = new Slots(2 * (Number(process.env.UV_THREADPOOL_SIZE) || 4));
+
+/**
+ * Login lookups at once: as many as the hashing slots let through when the lookup ran inside them,
+ * so a storm of logins queues here rather than past the pool's short acquire timeout.
+ */
+const LOOKUP_SLOTS = 2 * (Number(process.env.UV_THREADPOOL_SIZE) || 4);
+const lookups = new Slots(LOOKUP_SLOTS);
+
+/** The lookup was not even tried: the database is known to be away and every lookup slot is taken. */
+class KnownDown extends Error {}
+
+/** While the database is known to be away, a login that would wait for a lookup slot goes to the cache at once. */
+function lookUp(db: Db, email: string): Promise<UserWithHash | null> {
+  const { running } = lookups.stats();
+  if (running >= LOOKUP_SLOTS && isDatabaseDown(db)) return Promise.reject(new KnownDown());
+  return lookups.run(() => findUserByEmail(db, email));
+}
 
 const databaseUnavailable = () => new AppError(503, 'DATABASE_UNAVAILABLE', 'the database is unavailable; try again shortly');
 
@@ -54,8 +72,8 @@ type LoginInput = { email: string; password: string; ip: string | null; userAgen
  * While the database is unreachable, users who logged in recently are checked against the cache;
  * anyone else gets 503 DATABASE_UNAVAILABLE (and the attempt is still recorded).
  * The user is looked up before taking a hashing slot: a stalled database then costs a login at
- * most the query timeout before it falls back to the cache, and never keeps a slot from logins
- * that could be checked meanwhile.
+ * most the query timeout (or nothing, once the outage is known) before it falls back to the
+ * cache, and never keeps a hashing slot from logins that could be checked meanwhile.
  */
 export async function login(deps: AuthDeps, input: LoginInput): Promise<LoginResult> {
   const users = deps.users ?? userCacheFor(deps.db);
@@ -65,9 +83,9 @@ export async function login(deps: AuthDeps, input: LoginInput): Promise<LoginRes
   let found: UserWithHash | null;
   let fromDatabase = true;
   try {
-    found = await findUserByEmail(deps.db, input.email);
+    found = await lookUp(deps.db, input.email);
   } catch (err) {
-    if (!isDatabaseUnavailable(err)) throw err;
+    if (!(err instanceof KnownDown) && !isDatabaseUnavailable(err)) throw err;
     found = users.recall(input.email);
     fromDatabase = false;
     if (!found) {
