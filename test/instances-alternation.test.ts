@@ -11,7 +11,7 @@ import { startTestService, type TestService } from './helpers/service.js';
  * handled an earlier step of the same booking and holds memory younger than ACTOR_STALE_MS that
  * another instance has since overtaken. Memory that old must never refuse a money or booking command.
  */
-const BOOKINGS = Number(process.env.ALTERNATION_BOOKINGS ?? 600);
+const BOOKINGS = Number(process.env.ALTERNATION_BOOKINGS ?? 400);
 const WORKERS = 8;
 
 let database: TestDatabase;
