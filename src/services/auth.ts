@@ -27,23 +27,6 @@ export type LoginResult = { ok: true; user: User } | { ok: false; code: 'INVALID
  */
 const hashing = new Slots(2 * (Number(process.env.UV_THREADPOOL_SIZE) || 4));
 
-/**
- * Login lookups at once: as many as the hashing slots let through when the lookup ran inside them,
- * so a storm of logins queues here rather than past the pool's short acquire timeout.
- */
-const LOOKUP_SLOTS = 2 * (Number(process.env.UV_THREADPOOL_SIZE) || 4);
-const lookups = new Slots(LOOKUP_SLOTS);
-
-/** The lookup was not even tried: the database is known to be away and every lookup slot is taken. */
-class KnownDown extends Error {}
-
-/** While the database is known to be away, a login that would wait for a lookup slot goes to the cache at once. */
-function lookUp(db: Db, email: string): Promise<UserWithHash | null> {
-  const { running } = lookups.stats();
-  if (running >= LOOKUP_SLOTS && isDatabaseDown(db)) return Promise.reject(new KnownDown());
-  return lookups.run(() => findUserByEmail(db, email));
-}
-
 const databaseUnavailable = () => new AppError(503, 'DATABASE_UNAVAILABLE', 'the database is unavailable; try again shortly');
 
 /** Runs a database call; an unreachable database becomes 503 DATABASE_UNAVAILABLE instead of a 500. */
@@ -65,6 +48,23 @@ async function signupNow(deps: AuthDeps, input: { email: string; password: strin
 }
 
 type LoginInput = { email: string; password: string; ip: string | null; userAgent: string | null };
+
+/**
+ * Login lookups at once: as many as the hashing slots let through when the lookup ran inside them,
+ * so a storm of logins queues here rather than past the pool's short acquire timeout.
+ */
+const LOOKUP_SLOTS = 2 * (Number(process.env.UV_THREADPOOL_SIZE) || 4);
+const lookups = new Slots(LOOKUP_SLOTS);
+
+/** The lookup was not even tried: the database is known to be away and every lookup slot is taken. */
+class KnownDown extends Error {}
+
+/** While the database is known to be away, a login that would wait for a lookup slot goes to the cache at once. */
+function lookUp(db: Db, email: string): Promise<UserWithHash | null> {
+  const { running } = lookups.stats();
+  if (running >= LOOKUP_SLOTS && isDatabaseDown(db)) return Promise.reject(new KnownDown());
+  return lookups.run(() => findUserByEmail(db, email));
+}
 
 /**
  * Checks the password; every attempt, good or bad, is recorded: in the login journal on disk before
