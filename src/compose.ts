@@ -2,6 +2,7 @@ import type Koa from 'koa';
 import { startActors, type Actors } from './actors/system.js';
 import type { Config } from './config.js';
 import type { Db } from './db/knex.js';
+import { watchOutages } from './db/outage.js';
 import { createApp } from './http/app.js';
 import type { Logger } from './logger.js';
 import { registerCollectors } from './observability/collectors.js';
@@ -33,13 +34,17 @@ export interface Composed {
   actors: Actors;
   payments: Payments;
   metrics: Metrics;
-  /** Stops taking jobs (running ones finish on live actors), then stops the actors and flushes history. */
-  stop(): Promise<void>;
+  /**
+   * Stops taking jobs (running ones finish on live actors, until `jobsBy`), then stops the actors
+   * and flushes history (to disk after `historyTimeoutMs` if the database does not take it).
+   */
+  stop(budget?: { jobsBy?: number; historyTimeoutMs?: number }): Promise<void>;
 }
 
 /** Wires actors, payments, the command bus, metrics and the HTTP app over a database, a queue and a gateway. */
 export function compose({ config, db, log, queues, gateway, jwtSecret }: Parts): Composed {
   const metrics = createMetrics();
+  watchOutages(db, log.child({ component: 'database' }));
   if (tracingOn()) traceStatements(db);
   const listings = new ScheduleListings(db);
   const throttle = new Throttle({
@@ -81,11 +86,14 @@ export function compose({ config, db, log, queues, gateway, jwtSecret }: Parts):
     actors,
     payments,
     metrics,
-    async stop() {
-      await queues.close();
-      await actors.stop();
+    async stop({ jobsBy, historyTimeoutMs }: { jobsBy?: number; historyTimeoutMs?: number } = {}) {
+      // Jobs still running past their share of the budget carry on; their outcome is durable either way.
+      await (jobsBy === undefined ? queues.close() : Promise.race([queues.close(), sleepUntil(jobsBy)]));
+      await actors.stop({ historyTimeoutMs });
       sessions.stop();
       await throttle.close();
     },
   };
 }
+
+const sleepUntil = (at: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, at - Date.now())).unref());

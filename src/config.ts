@@ -8,6 +8,8 @@ const envSchema = z.object({
   HOST: z.string().default('127.0.0.1'),
   DATABASE_URL: z.string().url().optional(),
   DATABASE_POOL_MAX: intFrom(10),
+  DATABASE_QUERY_TIMEOUT_MS: intFrom(2_000),
+  SHUTDOWN_TIMEOUT_MS: intFrom(10_000),
   REDIS_URL: z.string().url().optional(),
   QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only').optional(),
   JWT_SECRET: z.string().min(32).optional(),
@@ -57,6 +59,14 @@ export interface Config {
   host: string;
   databaseUrl: string | undefined;
   databasePoolMax: number;
+  /**
+   * No statement is waited on longer than this, whatever the failure: the client gives up (a
+   * stalled network) and the server cancels a little earlier (a slow statement), so an outage
+   * answers 503 within about this long.
+   */
+  databaseQueryTimeoutMs: number;
+  /** SIGTERM to exit, all in: draining requests, finishing jobs and flushing history share it (see server.ts). */
+  shutdownTimeoutMs: number;
   redisUrl: string | undefined;
   /** Key prefix of the Bull queues (default Bull's `bull`); instances that share work share it. */
   queuePrefix: string | undefined;
@@ -133,6 +143,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: e.HOST,
     databaseUrl: e.DATABASE_URL,
     databasePoolMax: e.DATABASE_POOL_MAX,
+    databaseQueryTimeoutMs: e.DATABASE_QUERY_TIMEOUT_MS,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     redisUrl: e.REDIS_URL,
     queuePrefix: e.QUEUE_PREFIX,
     jwtSecret: e.JWT_SECRET,

@@ -34,9 +34,14 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.on(signal, () => {
     if (stopping) return;
     stopping = true;
-    log.info({ signal }, 'shutting down');
-    const force = setTimeout(() => process.exit(1), 10_000).unref();
-    service.stop().then(stopTracing).then(
+    const deadline = Date.now() + config.shutdownTimeoutMs;
+    log.info({ signal, timeoutMs: config.shutdownTimeoutMs }, 'shutting down');
+    // The plan ends every step before the deadline; should one overrun anyway, the history still goes to disk first.
+    const force = setTimeout(() => {
+      log.error({ timeoutMs: config.shutdownTimeoutMs }, 'shutdown out of time; saving history to disk and exiting');
+      void service.abandon().finally(() => process.exit(1));
+    }, config.shutdownTimeoutMs).unref();
+    service.stop(deadline).then(stopTracing).then(
       () => {
         clearTimeout(force);
         process.exit(0);

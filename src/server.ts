@@ -22,8 +22,30 @@ export interface RunningService {
   queues: JobQueue;
   payments: Payments;
   embedded: boolean;
-  /** Stops accepting connections, lets in-flight requests finish, flushes history, closes the pool. */
-  stop(): Promise<void>;
+  /**
+   * Stops accepting connections, lets in-flight requests finish, flushes history, closes the pool,
+   * all before `deadline` (epoch ms; by default SHUTDOWN_TIMEOUT_MS from now): see `shutdownPlan`.
+   */
+  stop(deadline?: number): Promise<void>;
+  /** Past the deadline: saves the history to disk whatever the database does; call just before exiting. */
+  abandon(): Promise<void>;
+}
+
+/**
+ * How one shutdown budget is shared, as moments from the start: in-flight requests get up to 40 %
+ * (then their connections are closed), running jobs until 60 %, the history flush until the last
+ * 1.5 s (then what the database has not taken is saved to disk), and the pool the rest. Each step
+ * ends by its moment whatever the database does, so the whole ends before the forced exit.
+ */
+export function shutdownPlan(startedAt: number, deadline: number) {
+  const total = Math.max(0, deadline - startedAt);
+  const reserve = Math.min(1_500, total * 0.2);
+  return {
+    drainBy: startedAt + total * 0.4,
+    jobsBy: startedAt + total * 0.6,
+    historyBy: deadline - reserve,
+    poolBy: deadline - reserve / 3,
+  };
 }
 
 /** Starts the whole service: database (embedded when no DATABASE_URL), migrations, actors, HTTP. */
@@ -34,9 +56,11 @@ export async function startService(config: Config, log: Logger): Promise<Running
     embedded = await startEmbeddedPostgres(join(config.dataDir, 'pg'));
     url = embedded.url;
   }
+  // Migrations get a pool of their own without the service's short timeouts (an index build may take a while).
+  const migrator = createDb({ url, poolMax: 1, statementTimeoutMs: 600_000, connectTimeoutMs: 10_000, acquireTimeoutMs: 60_000 });
+  await migrateLatest(migrator).finally(() => migrator.destroy());
   // PGlite serves one connection at a time.
-  const db = createDb({ url, poolMax: embedded ? 1 : config.databasePoolMax, log: log.child({ component: 'knex' }) });
-  await migrateLatest(db);
+  const db = createDb({ url, poolMax: embedded ? 1 : config.databasePoolMax, ...timeoutsOf(config), log: log.child({ component: 'knex' }) });
   if (embedded) {
     const { schedulesCreated } = await seedDemoData(db);
     log.info({ schedulesCreated }, 'demo data ready');
@@ -59,31 +83,42 @@ export async function startService(config: Config, log: Logger): Promise<Running
     queues,
     payments,
     embedded: Boolean(embedded),
-    async stop() {
-      await drain();
+    async stop(deadline = Date.now() + config.shutdownTimeoutMs) {
+      const plan = shutdownPlan(Date.now(), deadline);
+      await drain(plan.drainBy);
       // Running jobs (commands, a tick) finish on live actors before those stop.
-      await composed.stop();
-      await db.destroy();
+      await composed.stop({ jobsBy: plan.jobsBy, historyTimeoutMs: Math.max(0, plan.historyBy - Date.now()) });
+      // A pool whose statements hang gives up by its moment; the process is about to end anyway.
+      await Promise.race([db.destroy(), until(plan.poolBy)]);
       await gateway.mock?.close();
       await embedded?.stop();
     },
+    abandon: () => actors.abandon(),
   };
 }
+
+/** The server cancels a slow statement a little before the client stops waiting for any answer. */
+export const timeoutsOf = (config: Pick<Config, 'databaseQueryTimeoutMs'>) => ({
+  queryTimeoutMs: config.databaseQueryTimeoutMs,
+  statementTimeoutMs: Math.max(100, config.databaseQueryTimeoutMs - 250),
+});
+
+const until = (at: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, at - Date.now())).unref());
 
 /**
  * Graceful close for keep-alive clients: once draining, every response still to be written says
  * `Connection: close`, so each connection ends after its in-flight request instead of staying
- * open for more; idle ones close at once. A backstop closes whatever is left after 8 s, still
- * leaving time to flush history before the process gives up at 10 s. Connections are tracked,
- * not requests, so serving a request pays nothing for this.
+ * open for more; idle ones close at once. At `by` a backstop closes whatever is left, leaving the
+ * rest of the budget to the history. Connections are tracked, not requests, so serving a request
+ * pays nothing for this.
  */
-function drainer(server: Server): () => Promise<void> {
+function drainer(server: Server): (by: number) => Promise<void> {
   const sockets = new Set<Socket>();
   server.on('connection', (socket: Socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
   });
-  return async () => {
+  return async (by) => {
     server.prependListener('request', (_req: IncomingMessage, res: ServerResponse) => res.setHeader('Connection', 'close'));
     for (const socket of sockets) {
       // Node's pointer to the response being written on the connection (graceful-shutdown libraries use it too).
@@ -94,7 +129,7 @@ function drainer(server: Server): () => Promise<void> {
     }
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
-    const backstop = setTimeout(() => server.closeAllConnections(), 8_000).unref();
+    const backstop = setTimeout(() => server.closeAllConnections(), Math.max(0, by - Date.now())).unref();
     await closed;
     clearTimeout(backstop);
   };

@@ -15,8 +15,13 @@ export interface Actors {
   schedules: ScheduleRegistry;
   history: History;
   clock: Clock;
-  /** Writes what the history actor holds, then stops every actor. */
-  stop(): Promise<void>;
+  /**
+   * Writes what the history actor holds (waiting at most `historyTimeoutMs` for the database before
+   * saving it to disk instead), then stops every actor.
+   */
+  stop(options?: { historyTimeoutMs?: number }): Promise<void>;
+  /** Out of time: the history goes to disk whatever the database does, and nothing waits on it. */
+  abandon(): Promise<void>;
 }
 
 /** A unique order id of Toss's alphabet ([A-Za-z0-9_-], 6-64 chars) that also says which schedule it is for. */
@@ -47,9 +52,6 @@ export function startActors(config: Config, db: Db, log: Logger, queues?: JobQue
       newOrderId,
       onReply: hooks.onReply,
       onCommitted: hooks.onCommitted,
-      onEvents: (events) => {
-        for (const event of events) history.recordEvent(event);
-      },
     },
     {
       shards: config.scheduleShards,
@@ -71,11 +73,12 @@ export function startActors(config: Config, db: Db, log: Logger, queues?: JobQue
     schedules,
     history,
     clock,
-    async stop() {
+    async stop({ historyTimeoutMs }: { historyTimeoutMs?: number } = {}) {
       await clock.stop();
       schedules.stop();
-      await history.close();
+      await history.close({ timeoutMs: historyTimeoutMs });
       stop(system);
     },
+    abandon: () => history.abandon(),
   };
 }

@@ -13,15 +13,20 @@ const CONNECTION_CODES = new Set([
   '57P03', // cannot_connect_now (starting up, shutting down)
   '57014', // query_canceled (statement_timeout)
   '53300', // too_many_connections
+  'EPROTO', // a TLS handshake that went wrong on the wire
 ]);
+
+/** TLS failures (a proxy that speaks no TLS, a certificate that does not verify) keep the database out of reach too. */
+const TLS_CODES = /^(ERR_SSL_|ERR_TLS_|CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT$|SELF_SIGNED_CERT_IN_CHAIN$)/;
 
 /**
  * What pg and knex say when the server cannot be reached: the pool's acquire timeout, a connect
- * timeout, a socket closed under a query or during the handshake (a stopped server, a cut proxy),
- * or a client already broken by one of those.
+ * timeout (pg's `connectionTimeoutMillis` says "timeout expired"), a query that got no answer
+ * within `query_timeout` (a stalled network), a socket closed under a query or during the
+ * handshake (a stopped server, a cut proxy), or a client already broken by one of those.
  */
 const CONNECTION_MESSAGES =
-  /Connection terminated|Connection ended unexpectedly|connect ECONNREFUSED|timeout exceeded when trying to connect|Timeout acquiring a connection|Client has encountered a connection error|Client was closed and is not queryable/i;
+  /Connection terminated|Connection ended unexpectedly|connect ECONNREFUSED|timeout exceeded when trying to connect|Timeout acquiring a connection|Client has encountered a connection error|Client was closed and is not queryable|(?:^|- )timeout expired$|Query read timeout$|does not support SSL connections|socket hang up/i;
 
 /** The error and what it wraps (objection's nativeError, an Error cause), outermost first. */
 function* chain(err: unknown): Generator<Error> {
@@ -38,7 +43,7 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   for (const e of chain(err)) {
     if (e.name === 'KnexTimeoutError') return true;
     const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string' && (CONNECTION_CODES.has(code) || code.startsWith('08'))) return true;
+    if (typeof code === 'string' && (CONNECTION_CODES.has(code) || code.startsWith('08') || TLS_CODES.test(code))) return true;
     if (CONNECTION_MESSAGES.test(e.message)) return true;
   }
   return false;

@@ -42,7 +42,8 @@ export async function answeringErrors(ctx: Context, next: Next, log: Logger): Pr
   } catch (err) {
     const { status, body } = toResponse(err);
     const logger = requestLog(ctx, log);
-    if (status === 503) logger.warn({ code: body.code, method: ctx.method, path: ctx.path }, 'request refused: service unavailable');
+    // A database outage is logged once, when it starts and ends (db/outage.ts), not per request.
+    if (status === 503) logger[body.code === 'DATABASE_UNAVAILABLE' ? 'debug' : 'warn']({ code: body.code, method: ctx.method, path: ctx.path }, 'request refused: service unavailable');
     else if (status >= 500) logger.error({ err, method: ctx.method, path: ctx.path }, 'request failed');
     if (err instanceof AppError) for (const [name, value] of Object.entries(err.headers)) ctx.set(name, value);
     ctx.status = status;

@@ -51,9 +51,41 @@ export function registerCollectors(m: Metrics, { actors, db, queues }: Sources):
     g.set({ state: 'free' }, pool.numFree());
     g.set({ state: 'pending' }, pool.numPendingAcquires());
   });
-  m.gauge('queue_jobs', 'Jobs waiting, active, delayed and failed by queue', ['queue', 'state'], async (g) => {
-    for (const [queue, counts] of Object.entries(await queues.counts())) {
+  const queueCounts = lastKnown(() => queues.counts(), QUEUE_COUNTS_TIMEOUT_MS);
+  m.gauge('queue_jobs', 'Jobs waiting, active, delayed and failed by queue (the last counts Redis gave when it does not answer in time)', ['queue', 'state'], async (g) => {
+    for (const [queue, counts] of Object.entries(await queueCounts.read())) {
       for (const [state, n] of Object.entries(counts)) g.set({ queue, state }, n);
     }
   });
+  m.gauge('queue_counts_age_seconds', 'How old the queue_jobs counts are: 0 when Redis answered this scrape', [], (g) => g.set(queueCounts.ageSeconds()));
+}
+
+/** A scrape never waits on Redis longer than this. */
+const QUEUE_COUNTS_TIMEOUT_MS = 250;
+
+/**
+ * The value `read` gives within `timeoutMs`, else the last one it gave (empty before the first):
+ * a scrape during a Redis outage answers at once with what was known. A read that is still out
+ * is not started again.
+ */
+function lastKnown<T extends object>(read: () => Promise<T>, timeoutMs: number) {
+  let value = {} as T;
+  let at = 0;
+  let inFlight: Promise<void> | undefined;
+  return {
+    async read(): Promise<T> {
+      inFlight ??= read().then(
+        (v) => {
+          value = v;
+          at = Date.now();
+        },
+        () => undefined,
+      ).finally(() => (inFlight = undefined));
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([inFlight, new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
+      clearTimeout(timer);
+      return value;
+    },
+    ageSeconds: () => (at === 0 ? 0 : Math.max(0, (Date.now() - at) / 1000)),
+  };
 }

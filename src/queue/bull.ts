@@ -12,18 +12,22 @@ import {
   JobFailedError,
   JobTimeoutError,
   PermanentJobError,
+  QueueUnavailableError,
   type AddedJob,
   type AddOptions,
   type JobHandler,
   type JobInfo,
   type JobQueue,
 } from './types.js';
+import { withDeadline } from './deadline.js';
 
 export interface BullQueuesOptions {
   redisUrl: string;
   /** Prefix of every Redis key; default Bull's own, `bull`, so plain Bull clients find `schedule-commands`. */
   prefix?: string;
   log?: Logger;
+  /** How long `add` waits for Redis before it rejects with QueueUnavailableError (default 1 s). */
+  addTimeoutMs?: number;
 }
 
 // Finished jobs are kept a while: a result can still be read by a late `result()`, and a jobId
@@ -33,8 +37,12 @@ const KEEP_FAILED = { age: 7 * 24 * 3600, count: 10_000 };
 /** The name Bull gives a job added without one; `process(concurrency, handler)` takes these. */
 const DEFAULT_JOB_NAME = '__default__';
 
-export function createBullQueues({ redisUrl, prefix = 'bull', log }: BullQueuesOptions): JobQueue {
+const ADD_TIMEOUT_MS = 1_000;
+
+export function createBullQueues({ redisUrl, prefix = 'bull', log, addTimeoutMs = ADD_TIMEOUT_MS }: BullQueuesOptions): JobQueue {
   const shared: Redis[] = [];
+  /** Connections that reported an error and have not been ready since. */
+  const down = new WeakSet<Redis>();
   const blocking: Redis[] = [];
   const connect = (into: Redis[], options: RedisOptions, role: string): Redis => {
     // Named, so `CLIENT LIST` tells whose connection it is.
@@ -42,14 +50,13 @@ export function createBullQueues({ redisUrl, prefix = 'bull', log }: BullQueuesO
     // Every queue sharing this connection waits on its events.
     redis.setMaxListeners(0);
     // While Redis is away ioredis reconnects and fails many times a second: say so once per outage.
-    let down = false;
     redis.on('error', (err) => {
-      if (!down) log?.warn({ err, role }, 'redis connection lost; reconnecting');
-      down = true;
+      if (!down.has(redis)) log?.warn({ err, role }, 'redis connection lost; reconnecting');
+      down.add(redis);
     });
     redis.on('ready', () => {
-      if (down) log?.info({ role }, 'redis connection back');
-      down = false;
+      if (down.has(redis)) log?.info({ role }, 'redis connection back');
+      down.delete(redis);
     });
     into.push(redis);
     return redis;
@@ -163,14 +170,19 @@ export function createBullQueues({ redisUrl, prefix = 'bull', log }: BullQueuesO
 
     async add<T, R>(name: string, data: T, options: AddOptions = {}): Promise<AddedJob<R>> {
       const queue = queueFor(name);
+      // While the connection is known to be down, ioredis would only queue the command and retry it for seconds.
+      if (client && down.has(client)) throw new QueueUnavailableError(name, 'redis is unreachable');
       // Named explicitly: Bull would take string data for a job name.
-      const job = await queue.add(DEFAULT_JOB_NAME, data, {
+      const adding = queue.add(DEFAULT_JOB_NAME, data, {
         attempts: options.attempts ?? 1,
         backoff: options.backoff ? { type: options.backoff.type, delay: options.backoff.delayMs } : undefined,
         jobId: options.jobId,
         delay: options.delayMs,
         removeOnComplete: KEEP_COMPLETED,
         removeOnFail: KEEP_FAILED,
+      });
+      const job = await withDeadline(adding, addTimeoutMs, () => new QueueUnavailableError(name, `redis did not take the job within ${addTimeoutMs} ms`)).catch((err: unknown) => {
+        throw err instanceof QueueUnavailableError ? err : new QueueUnavailableError(name, err instanceof Error ? err.message : String(err), { cause: err });
       });
       return handle<R>(queue, job);
     },

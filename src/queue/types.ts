@@ -58,6 +58,7 @@ export interface JobQueue {
   readonly kind: 'bull' | 'in-process';
   /** True when jobs live outside this process (Redis): every instance shares them, and a repeat runs once per slot across all. */
   readonly shared: boolean;
+  /** Rejects with QueueUnavailableError, within a bounded time, when the job cannot be handed over (Redis away). */
   add<T, R = unknown>(queue: string, data: T, options?: AddOptions): Promise<AddedJob<R>>;
   /** Starts taking jobs of `queue`, at most `concurrency` at a time in this process. One handler per queue. */
   process<T, R>(queue: string, concurrency: number, handler: JobHandler<T, R>): void;
@@ -91,6 +92,18 @@ export class JobFailedError extends Error {
   ) {
     super(reason);
     this.name = 'JobFailedError';
+  }
+}
+
+/** The job could not be handed to the queue (Redis unreachable or too slow): it was not added, or may land late. */
+export class QueueUnavailableError extends Error {
+  constructor(
+    readonly queue: string,
+    reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`could not add a job to ${queue}: ${reason}`, options);
+    this.name = 'QueueUnavailableError';
   }
 }
 

@@ -1,5 +1,6 @@
 import type { Db } from '../db/knex.js';
 import { isDatabaseUnavailable } from '../db/errors.js';
+import { isDatabaseDown } from '../db/outage.js';
 import { findUserByEmail, findUserById, insertUser, type User, type UserWithHash } from '../db/repositories/users.js';
 import type { LoginRecord } from '../db/repositories/login-history.js';
 import { AppError } from '../http/errors.js';
@@ -9,7 +10,8 @@ import { userCacheFor, type UserCache } from './user-cache.js';
 
 export interface AuthDeps {
   db: Db;
-  recordLogin: (record: LoginRecord) => void;
+  /** Resolves once the attempt is safe from a crash (journaled); the login answers after that. */
+  recordLogin: (record: LoginRecord) => void | Promise<void>;
   /** Recent logins, to serve while the database is down; by default one cache per pool. */
   users?: UserCache;
 }
@@ -19,8 +21,9 @@ export type LoginResult = { ok: true; user: User } | { ok: false; code: 'INVALID
 
 /**
  * Password hashing is the bottleneck of signups and logins (scrypt, on libuv's thread pool). A storm
- * of them waits here, before touching the database, rather than in the connection pool, whose
- * short acquire timeout is meant for outages: twice the thread pool keeps it busy.
+ * of signups waits here, before touching the database, rather than in the connection pool, whose
+ * short acquire timeout is meant for outages: twice the thread pool keeps it busy. A login's lookup
+ * is one short read and comes first (see `login`).
  */
 const hashing = new Slots(2 * (Number(process.env.UV_THREADPOOL_SIZE) || 4));
 
@@ -47,14 +50,35 @@ async function signupNow(deps: AuthDeps, input: { email: string; password: strin
   return user ? { ok: true, user } : { ok: false, code: 'EMAIL_TAKEN' };
 }
 
+type LoginInput = { email: string; password: string; ip: string | null; userAgent: string | null };
+
 /**
- * Checks the password; every attempt, good or bad, is recorded without waiting for the write.
+ * Login lookups at once: as many as the hashing slots let through when the lookup ran inside them,
+ * so a storm of logins queues here rather than past the pool's short acquire timeout.
+ */
+const LOOKUP_SLOTS = 2 * (Number(process.env.UV_THREADPOOL_SIZE) || 4);
+const lookups = new Slots(LOOKUP_SLOTS);
+
+/** The lookup was not even tried: the database is known to be away and every lookup slot is taken. */
+class KnownDown extends Error {}
+
+/** While the database is known to be away, a login that would wait for a lookup slot goes to the cache at once. */
+function lookUp(db: Db, email: string): Promise<UserWithHash | null> {
+  const { running } = lookups.stats();
+  if (running >= LOOKUP_SLOTS && isDatabaseDown(db)) return Promise.reject(new KnownDown());
+  return lookups.run(() => findUserByEmail(db, email));
+}
+
+/**
+ * Checks the password; every attempt, good or bad, is recorded: in the login journal on disk before
+ * the answer, in the database later, in a batch.
  * While the database is unreachable, users who logged in recently are checked against the cache;
  * anyone else gets 503 DATABASE_UNAVAILABLE (and the attempt is still recorded).
+ * The user is looked up before taking a hashing slot: a stalled database then costs a login at
+ * most the query timeout (or nothing, once the outage is known) before it falls back to the
+ * cache, and never keeps a hashing slot from logins that could be checked meanwhile.
  */
-export const login = (deps: AuthDeps, input: { email: string; password: string; ip: string | null; userAgent: string | null }): Promise<LoginResult> => hashing.run(() => loginNow(deps, input));
-
-async function loginNow(deps: AuthDeps, input: { email: string; password: string; ip: string | null; userAgent: string | null }): Promise<LoginResult> {
+export async function login(deps: AuthDeps, input: LoginInput): Promise<LoginResult> {
   const users = deps.users ?? userCacheFor(deps.db);
   const record = (found: UserWithHash | null, success: boolean) =>
     deps.recordLogin({ userId: found?.id ?? null, email: input.email.slice(0, 254), success, ip: input.ip, userAgent: input.userAgent?.slice(0, 512) ?? null, at: new Date() });
@@ -62,16 +86,24 @@ async function loginNow(deps: AuthDeps, input: { email: string; password: string
   let found: UserWithHash | null;
   let fromDatabase = true;
   try {
-    found = await findUserByEmail(deps.db, input.email);
+    found = await lookUp(deps.db, input.email);
   } catch (err) {
-    if (!isDatabaseUnavailable(err)) throw err;
+    if (!(err instanceof KnownDown) && !isDatabaseUnavailable(err)) throw err;
     found = users.recall(input.email);
     fromDatabase = false;
     if (!found) {
-      record(null, false);
+      await record(null, false);
       throw databaseUnavailable();
     }
   }
+  // The journal's sync is awaited after the hashing slot is given back, not while holding it.
+  let recorded: void | Promise<void> = undefined;
+  const result = await hashing.run(() => checkPassword(users, input, found, fromDatabase, (f, success) => void (recorded = record(f, success))));
+  await recorded;
+  return result;
+}
+
+async function checkPassword(users: UserCache, input: LoginInput, found: UserWithHash | null, fromDatabase: boolean, record: (found: UserWithHash | null, success: boolean) => void): Promise<LoginResult> {
   // Unknown emails cost a hash too, so response time does not tell which emails exist.
   const valid = await verifyPassword(input.password, found?.passwordHash ?? (await DUMMY_HASH_PROMISE));
   const success = Boolean(found) && valid;

@@ -26,6 +26,8 @@ import { replayChunk, writeRows, type WriteDeps } from './writes.js';
 export const MAX_BATCH_ROWS = 1000;
 
 export interface HistoryDeps extends WriteDeps {
+  /** Where the login journal lives (see login-journal.ts); without it, logins are not journaled. */
+  journalDir?: string;
   batchSize: number;
   flushMs: number;
   bufferMax: number;
@@ -216,6 +218,9 @@ export function historyActor(deps: HistoryDeps) {
         s.flushUpTo = Math.max(s.flushUpTo, s.nextSeq - 1);
         s.waiters.push({ upTo: s.nextSeq - 1, done: msg.done });
         break;
+      case 'Durable':
+        s.waiters.push({ upTo: s.nextSeq - 1, done: msg.done });
+        break;
       case 'SpillMemory':
         spillMemory(s);
         msg.done();
@@ -246,6 +251,12 @@ export function historyActor(deps: HistoryDeps) {
       if (m.type === 'Record') s.pending.push({ seq: s.nextSeq++, arrived: Date.now(), row: m.row });
     }
     spillMemory(s);
+    // The process is about to end, perhaps before that write can fail and save itself: save it now,
+    // with its key, so that if it did commit, the replay finds its guard and writes nothing twice.
+    if (s.batch && s.inFlight?.kind === 'write' && save(s, s.batch.rows, s.batch.key)) {
+      s.batch = null;
+      s.inFlight.spillIfFails = false;
+    }
     for (const w of s.waiters.splice(0)) w.done();
   };
 

@@ -7,6 +7,7 @@ import { forgetHistoryGuards, writeHistoryBatch } from '../../db/repositories/hi
 import type { Logger } from '../../logger.js';
 import { historyActor, type HistoryDeps } from './actor.js';
 import type { BookingEventRecord, BookingEventType, HistoryMessage, HistoryRow, LoginRecord, PaymentAttemptRecord } from './protocol.js';
+import { LoginJournal } from './login-journal.js';
 import { SpillFiles } from './spill.js';
 import { buffered, createHistoryState, spilledRows, type HistoryCounters, type HistoryState, type SealedFile } from './state.js';
 import type { HistoryWriter } from './writes.js';
@@ -31,9 +32,13 @@ const refs = new WeakMap<History, Ref<HistoryMessage>>();
 export class History {
   private readonly state: HistoryState;
   private closed = false;
+  /** Resolves once the stopped actor has saved what it still held (nact runs afterStop on a later turn). */
+  private readonly rescued: Promise<void>;
+  private markRescued!: () => void;
 
-  constructor(system: ActorSystemRef, deps: HistoryDeps, name = 'history') {
+  constructor(system: ActorSystemRef, private readonly deps: HistoryDeps, name = 'history') {
     this.state = createHistoryState(recoverSpill(deps));
+    this.rescued = new Promise((resolve) => (this.markRescued = resolve));
     const actor = historyActor(deps);
     const ref = spawn(system, actor.handle, name, {
       // A reset hands back the same object, so a restart keeps the queue and the spill bookkeeping.
@@ -46,15 +51,49 @@ export class History {
         dispatch(ctx.self, { type: 'Tick' });
         return ctx.reset;
       },
-      afterStop: (state, ctx) => actor.rescue(state, ctx.mailbox as unknown[]),
+      afterStop: (state, ctx) => {
+        try {
+          actor.rescue(state, ctx.mailbox as unknown[]);
+        } finally {
+          this.markRescued();
+        }
+      },
     }) as Ref<HistoryMessage>;
     refs.set(this, ref);
     // Replays spill files left by an earlier run.
     dispatch(ref, { type: 'Tick' });
+    if (deps.journalDir) {
+      const journal = new LoginJournal(deps.journalDir, deps.log, (file) => void this.durable().then(() => journal.remove(file)));
+      this.journal = journal;
+      this.replayJournal(journal);
+    }
   }
 
-  recordLogin(record: LoginRecord): void {
+  private readonly journal: LoginJournal | undefined;
+
+  /** Logins journaled by an earlier run go to the database again (each at most once, by journal id); their files go once they are in. */
+  private replayJournal(journal: LoginJournal): void {
+    const left = journal.leftovers();
+    if (left.length === 0) return;
+    for (const { records } of left) for (const record of records) this.record({ kind: 'login', record });
+    this.deps.log.info({ files: left.length, logins: left.reduce((n, f) => n + f.records.length, 0) }, 'login journal of an earlier run replayed into the history');
+    void this.durable().then(() => Promise.all(left.map((f) => journal.remove(f.file))));
+  }
+
+  /**
+   * Records a login attempt. Resolves once it is in the login journal on disk (when there is one),
+   * so that an answered login survives kill -9; the row itself is written to the database in a batch.
+   */
+  recordLogin(record: LoginRecord): Promise<void> {
+    const journaled = this.journal && !this.closed ? this.journal.append(record) : Promise.resolve();
     this.record({ kind: 'login', record });
+    return journaled;
+  }
+
+  /** Resolves once every row recorded so far is in the database (or saved to disk by a stop); never hurries a write. */
+  private durable(): Promise<void> {
+    if (this.closed || this.state.stopped) return this.rescued;
+    return new Promise((done) => dispatch(refs.get(this)!, { type: 'Durable', done }));
   }
 
   recordPaymentAttempt(record: PaymentAttemptRecord): void {
@@ -92,12 +131,28 @@ export class History {
     });
   }
 
-  /** Flushes (saving to disk what the database does not take in time), then stops the actor. */
+  /** Flushes (saving to disk what the database does not take in time), then stops the actor, saving what is left. */
   async close(options: { timeoutMs?: number } = {}): Promise<void> {
     await this.flush(options);
-    if (this.closed) return;
-    this.closed = true;
-    stop(refs.get(this)!);
+    const clean = buffered(this.state) === 0 && spilledRows(this.state) === 0;
+    await this.abandon();
+    // Every row is in the database: the journal file of this run has nothing left to protect.
+    const current = this.journal?.current();
+    await this.journal?.close();
+    if (clean && current) await this.journal!.remove(current);
+  }
+
+  /**
+   * For a shutdown out of time: stops the actor without waiting for the database, and resolves
+   * once every row it held (queued, in its mailbox, or in a write still in flight) is in the spill
+   * file, to be replayed exactly once on the next start.
+   */
+  async abandon(): Promise<void> {
+    if (!this.closed) {
+      this.closed = true;
+      stop(refs.get(this)!);
+    }
+    await Promise.race([this.rescued, new Promise((resolve) => setTimeout(resolve, 500).unref())]);
   }
 
   stats(): HistoryStats {
@@ -174,6 +229,7 @@ export function createHistory(system: ActorSystemRef, { db, config, log }: Histo
     batchSize: config.historyBatchSize,
     flushMs: config.historyFlushMs,
     bufferMax: config.historyBufferMax,
+    journalDir: spillDirFor(config),
     log,
   });
 }

@@ -9,6 +9,8 @@ export type HistoryCommand =
   | { type: 'Record'; row: HistoryRow }
   /** `done` is called once every row recorded before it is in the database. */
   | { type: 'Flush'; done: () => void }
+  /** Like Flush, but without hurrying a write: `done` once those rows are in the database (or saved to disk at a stop). */
+  | { type: 'Durable'; done: () => void }
   /** Saves the rows in memory to the spill file (a flush that timed out, shutdown); `done` when they are on disk. */
   | { type: 'SpillMemory'; done: () => void };
 

@@ -31,7 +31,7 @@ const instant = z.string().datetime().transform((s) => new Date(s));
 const rowSchema = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('login'),
-    record: z.object({ userId: z.number().int().nullable(), email: z.string(), success: z.boolean(), ip: z.string().nullable(), userAgent: z.string().nullable(), at: instant }),
+    record: z.object({ userId: z.number().int().nullable(), email: z.string(), success: z.boolean(), ip: z.string().nullable(), userAgent: z.string().nullable(), at: instant, journalId: z.string().max(40).optional() }),
   }),
   z.object({
     kind: z.literal('payment'),

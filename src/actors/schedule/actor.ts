@@ -6,10 +6,11 @@
  * Lifecycle: spawned on first message, reads its row lazily, passivated by the registry when idle.
  * Every transition is one compare-and-set statement at the version it was decided on; when the
  * version has moved (another process wrote), the actor re-reads and decides again. An answer that
- * writes nothing, decided on memory older than `staleMs`, is re-decided on a fresh read, so
- * several processes stay correct and no answer is staler than that.
+ * writes nothing is re-decided on a fresh read when it refuses a booking or money command, and
+ * otherwise when its memory is older than `staleMs`, so several processes stay correct.
  * Caveat: the handler awaits only the database; anything slower (the gateway) runs outside.
  */
+import { isDatabaseUnavailable } from '../../db/errors.js';
 import type { Db } from '../../db/knex.js';
 import { ACTIVE_STATUSES, type ScheduleAggregate } from '../../db/repositories/schedule-aggregate.js';
 import type { ScheduleStore } from '../../db/repositories/schedule-batch.js';
@@ -18,6 +19,7 @@ import { decide, type DecideEnv } from './decide.js';
 import type { BookingEventType, Effect, Written } from './decision.js';
 import type { AnyReply, Envelope, ScheduleCommand } from './protocol.js';
 import type { ScheduleState } from './state.js';
+import type { TransitionEvent } from '../../db/repositories/schedule-transitions.js';
 
 export interface BookingEvent {
   scheduleId: number;
@@ -37,7 +39,7 @@ export interface ScheduleActorDeps {
   newOrderId: (scheduleId: number) => string;
   /** Called with every answer, for metrics. */
   onReply?: (command: ScheduleCommand, reply: AnyReply) => void;
-  /** Called after each committed transition with the facts it established. */
+  /** Called after each committed transition with the facts it established (already written with it, as booking_events). */
   onEvents?: (events: BookingEvent[]) => void;
   /** Called with the schedule row after every committed transition. */
   onCommitted?: (schedule: ScheduleAggregate['schedule']) => void;
@@ -56,10 +58,15 @@ export interface ScheduleActorDeps {
 const MAX_CAS_ATTEMPTS = 5;
 
 /**
- * A gateway's answer is never dropped on the word of memory that may be stale: re-read first.
- * A Refresh exists only to re-read.
+ * Commands that change money or a booking are never refused on the word of memory that another
+ * instance may have overtaken, however young: the caller's own last write may have gone through
+ * another instance (hold on A, reserve on B, pay on A). So an answer that writes nothing re-reads
+ * first; a winning decision needs no read, its compare-and-set catches a moved version.
+ * A gateway's answer is never dropped that way either, and a Refresh exists only to re-read.
+ * Only holds, reads and expiry checks answer from memory younger than `staleMs` (losing holds are
+ * the hot path, and a lost hold costs nothing).
  */
-const MUST_READ_BEFORE_ANSWERING = new Set<ScheduleCommand['type']>(['SettlePayment', 'Refresh']);
+const MUST_READ_BEFORE_ANSWERING = new Set<ScheduleCommand['type']>(['CreateReservation', 'BeginPayment', 'SettlePayment', 'Cancel', 'Release', 'Block', 'Unblock', 'Refresh']);
 
 export function scheduleActor(deps: ScheduleActorDeps) {
   const read = async (scheduleId: number): Promise<ScheduleState> => {
@@ -68,6 +75,24 @@ export function scheduleActor(deps: ScheduleActorDeps) {
     return { aggregate, confirmedAt: Date.now() };
   };
 
+  const handle = decideAndWrite(deps, read);
+  return async (state: ScheduleState, envelope: Envelope): Promise<ScheduleState> => {
+    try {
+      return await handle(state, envelope);
+    } catch (err) {
+      if (!isDatabaseUnavailable(err)) throw err;
+      // Not a crash: the command may or may not have been applied, so the caller hears 503 and the
+      // actor keeps its memory but trusts none of it (confirmedAt 0): the next command re-reads.
+      // The outage is logged once, by the pool's watcher, not here per command.
+      const failure: AnyReply = { ok: false, code: 'DATABASE_UNAVAILABLE' };
+      deps.onReply?.(envelope.command, failure);
+      (envelope.reply as (r: AnyReply) => void)(failure);
+      return { aggregate: state.aggregate, confirmedAt: 0 };
+    }
+  };
+}
+
+function decideAndWrite(deps: ScheduleActorDeps, read: (scheduleId: number) => Promise<ScheduleState>) {
   return async (state: ScheduleState, envelope: Envelope): Promise<ScheduleState> => {
     const { scheduleId, command } = envelope;
     const answer = (r: AnyReply) => {
@@ -84,7 +109,7 @@ export function scheduleActor(deps: ScheduleActorDeps) {
 
       if (decision.kind === 'reply') {
         if (!fresh && (MUST_READ_BEFORE_ANSWERING.has(command.type) || now.getTime() - current.confirmedAt > deps.staleMs)) {
-          current = await read(scheduleId);
+          current = keepLapse(current, await read(scheduleId));
           fresh = true;
           continue;
         }
@@ -101,6 +126,8 @@ export function scheduleActor(deps: ScheduleActorDeps) {
         }
       }
       const transition: Transition = { scheduleId, version: agg.schedule.version, schedule: decision.schedule, reservation: decision.reservation };
+      // The events are written by the transition's own statement.
+      if (decision.events?.length) transition.events = decision.events.map((type) => plannedEvent(type, command, agg, decision.reservation, now));
       const written = await write(deps, transition, decision.effect);
       if (isLimited(written)) {
         answer(limitReached(written));
@@ -142,6 +169,13 @@ async function write(deps: ScheduleActorDeps, transition: Transition, effect: Ef
   );
 }
 
+/** Whose hold lapsed is known only to the actor that expired it; a re-read that finds nothing newer keeps it. */
+function keepLapse(before: ScheduleState, after: ScheduleState): ScheduleState {
+  const lapsedHoldOf = before.aggregate?.lapsedHoldOf;
+  if (lapsedHoldOf === undefined || !after.aggregate || after.aggregate.schedule.version !== before.aggregate!.schedule.version) return after;
+  return { ...after, aggregate: { ...after.aggregate, lapsedHoldOf } };
+}
+
 function merge(agg: ScheduleAggregate, transition: Transition, written: Written): ScheduleAggregate {
   const { lapsedHoldOf: _, ...rest } = agg;
   if (!transition.reservation) return { ...rest, schedule: written.schedule };
@@ -154,6 +188,19 @@ export function nextDeadline(agg: ScheduleAggregate): Date | null {
   const r = agg.reservation;
   if (r) return r.status === 'PENDING' ? r.expiresAt : null;
   return agg.schedule.status === 'HOLD' ? agg.schedule.holdExpiresAt : null;
+}
+
+/**
+ * The booking_events row of a transition, known before it is written: the same facts as `eventOf`
+ * gives after, with a reservation this transition creates named 'inserted'. It goes into the
+ * transition's own statement, so a kill -9 cannot separate a change from its event.
+ */
+function plannedEvent(type: BookingEventType, command: ScheduleCommand, before: ScheduleAggregate, change: Transition['reservation'], at: Date): TransitionEvent {
+  const inserting = change?.kind === 'insert';
+  const reservation = before.reservation;
+  const userId = 'userId' in command ? command.userId : (reservation?.userId ?? before.schedule.heldBy);
+  const about = type === 'HELD' || (type === 'RELEASED' && !inserting && !reservation);
+  return { type, userId, reservationId: about ? null : inserting ? 'inserted' : (reservation?.id ?? null), at };
 }
 
 function eventOf(type: BookingEventType, command: ScheduleCommand, before: ScheduleAggregate, written: Written, at: Date): BookingEvent {

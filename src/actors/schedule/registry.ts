@@ -39,7 +39,7 @@ interface Entry {
   /** The actor's state after the last message it handled: read, never written, outside the actor. */
   published?: ScheduleState;
   /** The re-read that waiting holds are queued behind, while there is one. */
-  refreshing?: Promise<void>;
+  refreshing?: Promise<ReplyTo<{ type: 'Refresh' }>>;
   inFlight: number;
   lastUsed: number;
   /** Sends Expire to this actor when its hold or unpaid reservation lapses. */
@@ -119,15 +119,18 @@ export class ScheduleRegistry {
    * the first answer from its state starts that re-read in the background.
    */
   private async afterRefresh<C extends ScheduleCommand>(scheduleId: number, entry: Entry, command: C): Promise<ReplyTo<C>> {
-    await (entry.refreshing ?? this.refresh(scheduleId, entry));
+    const refreshed = await (entry.refreshing ?? this.refresh(scheduleId, entry));
+    // The re-read just failed for want of a database: the command would only fail the same way, later.
+    if (!refreshed.ok && refreshed.code === 'DATABASE_UNAVAILABLE') return refreshed;
     const early = entry.published && this.early(entry.published, command);
     if (early?.kind === 'answered') return early.reply as ReplyTo<C>;
     return this.send(scheduleId, entry, command);
   }
 
-  private refresh(scheduleId: number, entry: Entry): Promise<void> {
-    return (entry.refreshing = this.send(scheduleId, entry, { type: 'Refresh' }).then(() => {
+  private refresh(scheduleId: number, entry: Entry): Promise<ReplyTo<{ type: 'Refresh' }>> {
+    return (entry.refreshing = this.send(scheduleId, entry, { type: 'Refresh' }).then((reply) => {
       entry.refreshing = undefined;
+      return reply;
     }));
   }
 

@@ -32,7 +32,8 @@ export async function up(knex: Knex): Promise<void> {
   await knex.raw(`CREATE INDEX reservations_unpaid_by_user ON reservations (user_id) WHERE status IN ('PENDING', 'PAYMENT_IN_PROGRESS')`);
 
   await knex.raw(`
-    CREATE FUNCTION claim_holds(p_ids bigint[], p_versions int[], p_users bigint[], p_expires timestamptz[], p_max int)
+    CREATE FUNCTION claim_holds(p_ids bigint[], p_versions int[], p_users bigint[], p_expires timestamptz[], p_max int,
+                                e_schedules bigint[], e_users bigint[], e_types text[], e_at timestamptz[])
     RETURNS TABLE (schedule jsonb, outcome text)
     LANGUAGE plpgsql VOLATILE AS $$
     DECLARE
@@ -67,6 +68,13 @@ export async function up(knex: Knex): Promise<void> {
           FROM allowed a
          WHERE s.id = a.id AND s.version = a.version
         RETURNING s.*
+      ),
+      -- The grants' booking events stand or fall with them.
+      events AS (
+        INSERT INTO booking_events (schedule_id, user_id, reservation_id, type, at)
+        SELECT ev.schedule_id, ev.user_id, NULL, ev.type, ev.at
+          FROM unnest(e_schedules, e_users, e_types, e_at) AS ev(schedule_id, user_id, type, at)
+         WHERE ev.schedule_id IN (SELECT id FROM written)
       )
       SELECT to_jsonb(w), 'written' FROM written w
       UNION ALL
@@ -77,7 +85,7 @@ export async function up(knex: Knex): Promise<void> {
 }
 
 export async function down(knex: Knex): Promise<void> {
-  await knex.raw('DROP FUNCTION IF EXISTS claim_holds(bigint[], int[], bigint[], timestamptz[], int)');
+  await knex.raw('DROP FUNCTION IF EXISTS claim_holds(bigint[], int[], bigint[], timestamptz[], int, bigint[], bigint[], text[], timestamptz[])');
   await knex.raw('DROP INDEX IF EXISTS reservations_unpaid_by_user');
   await knex.raw('DROP INDEX IF EXISTS schedules_holder');
   await knex.schema.dropTableIfExists('revoked_sessions');

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import * as initial from './20261126000000_initial.js';
 import * as paymentsHistory from './20261126010000_payments_history.js';
 import * as authority from './20261201100000_authority.js';
+import * as loginJournal from './20261201120000_login_journal.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -13,6 +14,7 @@ const migrations: Record<string, Migration> = {
   '20261126000000_initial': initial,
   '20261126010000_payments_history': paymentsHistory,
   '20261201100000_authority': authority,
+  '20261201120000_login_journal': loginJournal,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -7,14 +7,17 @@ export interface LoginRecord {
   ip: string | null;
   userAgent: string | null;
   at: Date;
+  /** The login journal's id for this login (see actors/history/login-journal.ts). */
+  journalId?: string;
 }
 
-/** One multi-row INSERT for a batch. */
+/** One multi-row INSERT for a batch; a login already written under its journal id is skipped. */
 export async function insertLoginHistory(db: Db, records: LoginRecord[]): Promise<void> {
   if (records.length === 0) return;
-  await db('login_history').insert(
-    records.map((r) => ({ user_id: r.userId, email: r.email, success: r.success, ip: r.ip, user_agent: r.userAgent, created_at: r.at })),
-  );
+  await db('login_history')
+    .insert(records.map((r) => ({ user_id: r.userId, email: r.email, success: r.success, ip: r.ip, user_agent: r.userAgent, created_at: r.at, journal_id: r.journalId ?? null })))
+    .onConflict('journal_id')
+    .ignore();
 }
 
 export async function listLoginHistory(db: Db, filter: { userId?: number; limit: number }): Promise<(LoginRecord & { id: number })[]> {

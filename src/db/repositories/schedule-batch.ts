@@ -92,13 +92,22 @@ export function batchedScheduleStore(db: Db, maxBatch = 100, limits: UserLimits 
  */
 async function claimHolds(db: Db, ts: FullTransition[], maxHolds: number): Promise<(Committed | null | Limited)[]> {
   const run = async (batch: FullTransition[]) => {
-    const { rows } = await db.raw<{ rows: { schedule: Record<string, unknown>; outcome: 'written' | 'limited' | 'no-user' }[] }>('SELECT schedule, outcome FROM claim_holds(?::bigint[], ?::int[], ?::bigint[], ?::timestamptz[], ?)', [
-      batch.map((t) => t.scheduleId),
-      batch.map((t) => t.version),
-      batch.map((t) => t.schedule.heldBy) as unknown as Knex.Value,
-      batch.map((t) => t.schedule.holdExpiresAt) as unknown as Knex.Value,
-      Math.min(maxHolds, 2_147_483_647),
-    ]);
+    // A grant's events (HELD) are written by the same statement, for the grants that were written.
+    const events = batch.flatMap((t) => (t.events ?? []).map((e) => ({ scheduleId: t.scheduleId, ...e })));
+    const { rows } = await db.raw<{ rows: { schedule: Record<string, unknown>; outcome: 'written' | 'limited' | 'no-user' }[] }>(
+      'SELECT schedule, outcome FROM claim_holds(?::bigint[], ?::int[], ?::bigint[], ?::timestamptz[], ?, ?::bigint[], ?::bigint[], ?::text[], ?::timestamptz[])',
+      [
+        batch.map((t) => t.scheduleId),
+        batch.map((t) => t.version),
+        batch.map((t) => t.schedule.heldBy) as unknown as Knex.Value,
+        batch.map((t) => t.schedule.holdExpiresAt) as unknown as Knex.Value,
+        Math.min(maxHolds, 2_147_483_647),
+        events.map((e) => e.scheduleId),
+        events.map((e) => e.userId) as unknown as Knex.Value,
+        events.map((e) => e.type),
+        events.map((e) => e.at) as unknown as Knex.Value,
+      ],
+    );
     const byId = new Map<number, Committed | Limited>();
     for (const row of rows) {
       const id = Number(row.schedule.id);
@@ -123,18 +132,34 @@ async function claimHolds(db: Db, ts: FullTransition[], maxHolds: number): Promi
 async function casMany(db: Db, ts: FullTransition[]): Promise<(Committed | null)[]> {
   if (ts.length === 1) return [await commitTransition(db, ts[0]!)];
   try {
+    // Each transition's events are inserted in the same statement, for the rows that did update.
+    const events = ts.flatMap((t) => (t.events ?? []).map((e) => ({ scheduleId: t.scheduleId, ...e })));
     const { rows } = await db.raw<{ rows: Record<string, unknown>[] }>(
-      `UPDATE schedules s
-          SET status = v.status, held_by = v.held_by, hold_expires_at = v.hold_expires_at, version = s.version + 1, updated_at = now()
-         FROM unnest(?::bigint[], ?::int[], ?::text[], ?::bigint[], ?::timestamptz[]) AS v(id, version, status, held_by, hold_expires_at)
-        WHERE s.id = v.id AND s.version = v.version
-        RETURNING s.*`,
+      `WITH u AS (
+         UPDATE schedules s
+            SET status = v.status, held_by = v.held_by, hold_expires_at = v.hold_expires_at, version = s.version + 1, updated_at = now()
+           FROM unnest(?::bigint[], ?::int[], ?::text[], ?::bigint[], ?::timestamptz[]) AS v(id, version, status, held_by, hold_expires_at)
+          WHERE s.id = v.id AND s.version = v.version
+          RETURNING s.*
+       ), e AS (
+         INSERT INTO booking_events (schedule_id, user_id, reservation_id, type, at)
+         SELECT ev.schedule_id, ev.user_id, ev.reservation_id, ev.type, ev.at
+           FROM unnest(?::bigint[], ?::bigint[], ?::bigint[], ?::text[], ?::timestamptz[]) AS ev(schedule_id, user_id, reservation_id, type, at)
+          WHERE ev.schedule_id IN (SELECT id FROM u)
+       )
+       SELECT * FROM u`,
       [
         ts.map((t) => t.scheduleId),
         ts.map((t) => t.version),
         ts.map((t) => t.schedule.status),
         ts.map((t) => t.schedule.heldBy) as unknown as Knex.Value,
         ts.map((t) => t.schedule.holdExpiresAt) as unknown as Knex.Value,
+        events.map((e) => e.scheduleId),
+        events.map((e) => e.userId) as unknown as Knex.Value,
+        // A batched transition changes no reservation, so none of its events is about a new one.
+        events.map((e) => (typeof e.reservationId === 'number' ? e.reservationId : null)) as unknown as Knex.Value,
+        events.map((e) => e.type),
+        events.map((e) => e.at) as unknown as Knex.Value,
       ],
     );
     const byId = new Map(rows.map((r) => [r.id as number, toSchedule(r)]));

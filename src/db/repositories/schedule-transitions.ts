@@ -31,12 +31,23 @@ export type ReservationChange =
   | { kind: 'insert'; values: NewReservation }
   | { kind: 'update'; id: number; from: ReservationStatus; patch: ReservationPatch };
 
+/** A booking_events row that stands or falls with its transition (written in the same statement). */
+export interface TransitionEvent {
+  type: string;
+  userId: number | null;
+  /** The reservation it is about; 'inserted' for the one this transition creates. */
+  reservationId: number | null | 'inserted';
+  at: Date;
+}
+
 export interface Transition {
   scheduleId: number;
   /** The version the decision was made on; the write happens only if the row still has it. */
   version: number;
   schedule: SchedulePatch;
   reservation?: ReservationChange;
+  /** Facts this transition establishes, inserted only if it commits. */
+  events?: TransitionEvent[];
 }
 
 export interface Committed {
@@ -91,13 +102,15 @@ export async function commitTransition(db: Db, t: Transition): Promise<Committed
   const scheduleCte = `s AS (UPDATE schedules SET ${sets.join(', ')} WHERE ${where} RETURNING *)`;
 
   if (!t.reservation) {
-    const { rows } = await db.raw<{ rows: Record<string, unknown>[] }>(`WITH ${scheduleCte} SELECT * FROM s`, bindings);
+    const eventsCte = t.events?.length ? `, e AS (${eventsStatement(t.scheduleId, t.events, bindings, false)})` : '';
+    const { rows } = await db.raw<{ rows: Record<string, unknown>[] }>(`WITH ${scheduleCte}${eventsCte} SELECT * FROM s`, bindings);
     return rows[0] ? { schedule: toSchedule(rows[0]), reservation: null } : null;
   }
 
   const reservationCte = reservationStatement(t.reservation, t.scheduleId, bindings);
+  const eventsCte = t.events?.length ? `, e AS (${eventsStatement(t.scheduleId, t.events, bindings, true)})` : '';
   const { rows } = await db.raw<{ rows: { s: Record<string, unknown>; r: Record<string, unknown> | null }[] }>(
-    `WITH ${scheduleCte}, r AS (${reservationCte})
+    `WITH ${scheduleCte}, r AS (${reservationCte})${eventsCte}
      SELECT row_to_json(s) AS s, (SELECT row_to_json(r) FROM r) AS r FROM s`,
     bindings,
   );
@@ -105,6 +118,26 @@ export async function commitTransition(db: Db, t: Transition): Promise<Committed
   if (!row) return null;
   if (!row.r) throw new Error(`schedule ${t.scheduleId} moved without its reservation change: the version invariant is broken`);
   return { schedule: toSchedule(reviveTimes(row.s, ['starts_at', 'hold_expires_at'])), reservation: toReservation(reviveTimes(row.r, ['expires_at', 'created_at', 'updated_at'])) };
+}
+
+/**
+ * The INSERT of a transition's events, run only if the schedule CTE `s` updated its row (a
+ * data-modifying CTE always runs; the EXISTS makes it write nothing when the version moved).
+ */
+function eventsStatement(scheduleId: number, events: TransitionEvent[], bindings: Knex.Value[], withReservation: boolean): string {
+  const inserted = withReservation ? '(SELECT id FROM r)' : 'NULL::bigint';
+  bindings.push(
+    scheduleId,
+    events.map((e) => e.type) as unknown as Knex.Value,
+    events.map((e) => e.userId) as unknown as Knex.Value,
+    events.map((e) => (typeof e.reservationId === 'number' ? e.reservationId : null)) as unknown as Knex.Value,
+    events.map((e) => e.reservationId === 'inserted') as unknown as Knex.Value,
+    events.map((e) => e.at) as unknown as Knex.Value,
+  );
+  return `INSERT INTO booking_events (schedule_id, user_id, reservation_id, type, at)
+          SELECT ?::bigint, v.user_id, CASE WHEN v.inserted THEN ${inserted} ELSE v.reservation_id END, v.type, v.at
+            FROM unnest(?::text[], ?::bigint[], ?::bigint[], ?::bool[], ?::timestamptz[]) AS v(type, user_id, reservation_id, inserted, at)
+           WHERE EXISTS (SELECT 1 FROM s)`;
 }
 
 function reservationStatement(change: ReservationChange, scheduleId: number, bindings: Knex.Value[]): string {
