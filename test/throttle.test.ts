@@ -4,6 +4,7 @@ import { eventually } from './helpers/booking.js';
 import { cheapUsers, makeUsers, TEST_PASSWORD } from './helpers/fixtures.js';
 import { startTestService, type TestService } from './helpers/service.js';
 import { dropRedisKeys, REDIS_URL, uniquePrefix } from './fixtures/instance.js';
+import { startTcpProxy } from './helpers/tcp-proxy.js';
 
 let database: TestDatabase;
 const services: TestService[] = [];
@@ -110,4 +111,27 @@ test.serial('guesses arriving at once are counted before their hash: past the li
   t.is(answers.filter((a) => a.status === 429).length, 45);
   await s.actors.history.flush();
   t.is(Number((await database.db('login_history').where({ email: user!.email }).count({ n: '*' }))[0]!.n), 5, 'only the checked ones were recorded');
+});
+
+test.serial('with Redis stalled or gone, logins are still answered at once and counted in memory', async (t) => {
+  const proxy = await startTcpProxy({ host: '127.0.0.1', port: 6379 });
+  try {
+    const s = await service({ REDIS_URL: proxy.urlFor('redis://127.0.0.1:6379'), QUEUE_PREFIX: uniquePrefix('throttle-outage'), LOGIN_FAILURES_PER_ACCOUNT: '2' });
+    const [user] = await cheapUsers(database.db, 1, 'throttle-outage');
+    t.is((await login(s, user!.email, TEST_PASSWORD)).status, 200);
+    for (const fault of ['hang', 'refuse'] as const) {
+      proxy[fault]();
+      const started = Date.now();
+      t.is((await login(s, user!.email, TEST_PASSWORD)).status, 200, `a right password, Redis ${fault}`);
+      t.true(Date.now() - started < 2_000, `answered in ${Date.now() - started} ms with Redis ${fault}`);
+      proxy.restore();
+    }
+    proxy.hang();
+    t.is((await login(s, user!.email, 'wrong-password')).status, 401);
+    t.is((await login(s, user!.email, 'wrong-password')).status, 401);
+    t.is((await login(s, user!.email, TEST_PASSWORD)).status, 429, 'the memory fallback counts the guesses');
+    proxy.restore();
+  } finally {
+    await proxy.close();
+  }
 });

@@ -46,8 +46,9 @@ export class Throttle {
 
   constructor(opts: { redisUrl?: string; prefix?: string; limits?: Partial<ThrottleLimits> } = {}) {
     const l = { ...DEFAULT_LIMITS, ...opts.limits };
-    // One connection for every limiter; commands fail fast (rather than queue) while Redis is away.
-    this.redis = opts.redisUrl ? new Redis(opts.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: false }) : undefined;
+    // One connection for every limiter; commands fail fast (rather than queue) while Redis is away,
+    // and within 250 ms when it hangs: then the in-memory insurance counts instead.
+    this.redis = opts.redisUrl ? new Redis(opts.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 250 }) : undefined;
     this.redis?.on('error', () => undefined);
     const make = (keyPrefix: string, points: number, duration: number): RateLimiterAbstract => {
       const memory = new RateLimiterMemory({ keyPrefix, points, duration });
