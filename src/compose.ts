@@ -12,6 +12,7 @@ import { tracingOn } from './observability/tracing.js';
 import { countPaymentOutcomes, countReplies } from './observability/outcomes.js';
 import { startPayments, type PaymentGateway, type Payments } from './payments/index.js';
 import { startCommandBus } from './queue/index.js';
+import { isDatabaseUnavailable } from './db/errors.js';
 import { boundHashQueue } from './services/auth.js';
 import { Catalogue } from './services/catalogue.js';
 import { Sessions } from './services/sessions.js';
@@ -60,7 +61,7 @@ export function compose({ config, db, log, queues, gateway, jwtSecret }: Parts):
     },
   });
   boundHashQueue(config.loginQueueMax);
-  const sessions = new Sessions(db, { freshMs: config.sessionCheckMs, syncMs: config.sessionSyncMs, onError: (err) => log.warn({ err }, 'could not read sessions') });
+  const sessions = new Sessions(db, { freshMs: config.sessionCheckMs, syncMs: config.sessionSyncMs, onError: (err) => (isDatabaseUnavailable(err) ? undefined : log.warn({ err }, 'could not read sessions')) });
   const guard = createGuard(jwtSecret, sessions, { allowedOrigins: config.allowedOrigins });
   const actors = startActors(config, db, log, queues, {
     onReply: countReplies(metrics),

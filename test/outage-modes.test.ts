@@ -27,7 +27,15 @@ let instance: Instance;
 test.before(async () => {
   database = await createTestDatabase(5);
   proxy = await startTcpProxy();
-  instance = await startInstance({ DATABASE_URL: proxy.urlFor(database.url), DATABASE_POOL_MAX: '5', DATABASE_QUERY_TIMEOUT_MS: String(QUERY_TIMEOUT_MS), JWT_SECRET: TEST_JWT_SECRET });
+  // One user holds a schedule per round: this test is about outages, not the per-user caps.
+  instance = await startInstance({
+    DATABASE_URL: proxy.urlFor(database.url),
+    DATABASE_POOL_MAX: '5',
+    DATABASE_QUERY_TIMEOUT_MS: String(QUERY_TIMEOUT_MS),
+    JWT_SECRET: TEST_JWT_SECRET,
+    MAX_ACTIVE_HOLDS_PER_USER: '100000',
+    HOLDS_PER_USER_PER_MINUTE: '100000',
+  });
 });
 
 test.after.always(async () => {
