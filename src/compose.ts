@@ -38,8 +38,9 @@ export interface Composed {
   /**
    * Stops taking jobs (running ones finish on live actors, until `jobsBy`), then stops the actors
    * and flushes history (to disk after `historyTimeoutMs` if the database does not take it).
+   * `keepQueues`: the queues belong to the caller, who closes them.
    */
-  stop(budget?: { jobsBy?: number; historyTimeoutMs?: number }): Promise<void>;
+  stop(budget?: { jobsBy?: number; historyTimeoutMs?: number; keepQueues?: boolean }): Promise<void>;
 }
 
 /** Wires actors, payments, the command bus, metrics and the HTTP app over a database, a queue and a gateway. */
@@ -87,9 +88,9 @@ export function compose({ config, db, log, queues, gateway, jwtSecret }: Parts):
     actors,
     payments,
     metrics,
-    async stop({ jobsBy, historyTimeoutMs }: { jobsBy?: number; historyTimeoutMs?: number } = {}) {
+    async stop({ jobsBy, historyTimeoutMs, keepQueues = false }: { jobsBy?: number; historyTimeoutMs?: number; keepQueues?: boolean } = {}) {
       // Jobs still running past their share of the budget carry on; their outcome is durable either way.
-      await (jobsBy === undefined ? queues.close() : Promise.race([queues.close(), sleepUntil(jobsBy)]));
+      if (!keepQueues) await (jobsBy === undefined ? queues.close() : Promise.race([queues.close(), sleepUntil(jobsBy)]));
       await actors.stop({ historyTimeoutMs });
       sessions.stop();
       await throttle.close();

@@ -82,8 +82,7 @@ export async function startTestService(db: Db, env: Record<string, string> = {},
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
-      if (options.queues) await actors.stop();
-      else await composed.stop();
+      await composed.stop({ keepQueues: Boolean(options.queues) });
       if (ownDataDir) rmSync(ownDataDir, { recursive: true, force: true });
     },
   };
