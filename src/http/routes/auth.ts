@@ -73,8 +73,9 @@ export function authRoutes(deps: AppDeps): Routes {
     const header = ctx.get('authorization');
     const token = header.startsWith('Bearer ') ? header.slice(7).trim() : ctx.cookies.get(TOKEN_COOKIE);
     const claims = token ? readToken(token) : null;
-    if (claims) await sessions.revoke(claims.sub, claims.sid, new Date(claims.exp * 1000));
+    // The cookie goes even if the database cannot take the revocation now (then 503: try again).
     ctx.cookies.set(TOKEN_COOKIE, '', { ...cookieOptions, maxAge: 0 });
+    if (claims) await sessions.revoke(claims.sub, claims.sid, new Date(claims.exp * 1000));
     ctx.status = 204;
   });
 
