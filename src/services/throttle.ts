@@ -46,14 +46,14 @@ export class Throttle {
 
   constructor(opts: { redisUrl?: string; prefix?: string; limits?: Partial<ThrottleLimits> } = {}) {
     const l = { ...DEFAULT_LIMITS, ...opts.limits };
-    // One connection for every limiter; commands fail fast (rather than queue) while Redis is away,
-    // and within 250 ms when it hangs: then the in-memory insurance counts instead.
-    this.redis = opts.redisUrl ? new Redis(opts.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 250 }) : undefined;
+    // One connection for every limiter. A command waits at most 250 ms (for the connection to come
+    // up, or for a Redis that hangs); then the in-memory insurance counts instead.
+    this.redis = opts.redisUrl ? new Redis(opts.redisUrl, { maxRetriesPerRequest: 1, commandTimeout: 250 }) : undefined;
     this.redis?.on('error', () => undefined);
     const make = (keyPrefix: string, points: number, duration: number): RateLimiterAbstract => {
       const memory = new RateLimiterMemory({ keyPrefix, points, duration });
       if (!this.redis) return memory;
-      return new RateLimiterRedis({ storeClient: this.redis, keyPrefix: `${opts.prefix ?? 'roomescape'}:throttle:${keyPrefix}`, points, duration, rejectIfRedisNotReady: true, insuranceLimiter: memory });
+      return new RateLimiterRedis({ storeClient: this.redis, keyPrefix: `${opts.prefix ?? 'roomescape'}:throttle:${keyPrefix}`, points, duration, insuranceLimiter: memory });
     };
     this.perAccount = make('login-account', l.failuresPerAccount, l.failureWindowSeconds);
     this.perAddress = make('login-address', l.failuresPerAddress, l.failureWindowSeconds);
