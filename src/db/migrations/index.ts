@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import * as initial from './20261126000000_initial.js';
 import * as paymentsHistory from './20261126010000_payments_history.js';
+import * as paymentOutcomes from './20261201000000_payment_outcomes.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -11,6 +12,7 @@ interface Migration {
 const migrations: Record<string, Migration> = {
   '20261126000000_initial': initial,
   '20261126010000_payments_history': paymentsHistory,
+  '20261201000000_payment_outcomes': paymentOutcomes,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {
