@@ -40,6 +40,11 @@ export function compose({ config, db, log, queues, gateway, jwtSecret }: Parts):
   const listings = new ScheduleListings(db);
   const actors = startActors(config, db, log, queues, { onReply: countReplies(metrics), onCommitted: (schedule) => listings.apply(schedule) });
   startCommandBus(queues, actors.schedules, { log });
+  const backlog = { attempts: 0, refunds: 0 };
+  metrics.gauge('payment_reconcile_backlog', 'Payment attempts without a definite outcome, and refunds still owed, left after the last reconcile run', ['kind'], (g) => {
+    g.set({ kind: 'attempts' }, backlog.attempts);
+    g.set({ kind: 'refunds' }, backlog.refunds);
+  });
   const payments = startPayments({
     db,
     schedules: actors.schedules,
@@ -47,8 +52,8 @@ export function compose({ config, db, log, queues, gateway, jwtSecret }: Parts):
     queues,
     config,
     log,
-    recordAttempt: (attempt) => actors.history.recordPaymentAttempt(attempt),
     onOutcome: countPaymentOutcomes(metrics),
+    onBacklog: (attempts, refunds) => Object.assign(backlog, { attempts, refunds }),
   });
   registerCollectors(metrics, { actors, db, queues });
   const catalogue = new Catalogue(db, listings);

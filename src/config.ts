@@ -30,6 +30,11 @@ const envSchema = z.object({
   PAYMENT_TIMEOUT_MS: intFrom(5_000),
   RECONCILE_AFTER_MS: intFrom(10_000),
   RECONCILE_INTERVAL_MS: intFrom(15_000),
+  RECONCILE_BUDGET_MS: intFrom(10_000),
+  RECONCILE_MAX_BACKOFF_MS: intFrom(300_000),
+  PAYMENT_SETTLE_HORIZON_MS: intFrom(30 * 60_000),
+  PAYMENT_CONFIRM_RETRIES: z.coerce.number().int().min(0).max(5).default(1),
+  PAYMENT_RETRY_BACKOFF_MS: intFrom(200),
   DATA_DIR: z.string().default('./data'),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
 });
@@ -69,6 +74,19 @@ export interface Config {
   /** A reservation in PAYMENT_IN_PROGRESS longer than this is settled by asking the gateway. */
   reconcileAfterMs: number;
   reconcileIntervalMs: number;
+  /** How long one reconcile run may page through open attempts and owed refunds before it leaves the rest for the next. */
+  reconcileBudgetMs: number;
+  /** The longest wait between two looks at one attempt (the backoff doubles up to it). */
+  reconcileMaxBackoffMs: number;
+  /**
+   * An attempt still without a definite outcome this long after it began is voided: canceled at
+   * the gateway by its paymentKey and recorded. Longer than the gateway's checkout session (10 min at
+   * Toss), so by then the gateway can no longer approve it.
+   */
+  paymentSettleHorizonMs: number;
+  /** Further confirm tries within one POST /orders (same key after no answer, a new key after a retryable refusal). */
+  paymentConfirmRetries: number;
+  paymentRetryBackoffMs: number;
   dataDir: string;
   logLevel: string;
 }
@@ -114,6 +132,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     paymentTimeoutMs: e.PAYMENT_TIMEOUT_MS,
     reconcileAfterMs: e.RECONCILE_AFTER_MS,
     reconcileIntervalMs: e.RECONCILE_INTERVAL_MS,
+    reconcileBudgetMs: e.RECONCILE_BUDGET_MS,
+    reconcileMaxBackoffMs: e.RECONCILE_MAX_BACKOFF_MS,
+    paymentSettleHorizonMs: e.PAYMENT_SETTLE_HORIZON_MS,
+    paymentConfirmRetries: e.PAYMENT_CONFIRM_RETRIES,
+    paymentRetryBackoffMs: e.PAYMENT_RETRY_BACKOFF_MS,
     dataDir: e.DATA_DIR,
     logLevel: e.LOG_LEVEL,
   };

@@ -1,6 +1,7 @@
 import test from 'ava';
 import { once } from 'node:events';
-import { expireSchedule } from '../src/actors/schedule/index.js';
+import { beginPayment, expireSchedule } from '../src/actors/schedule/index.js';
+import { confirmKey } from '../src/payments/confirm.js';
 import { startTossMock, type TossMock } from '../src/tossmock/index.js';
 import { bookPending, eventually, pay } from './helpers/booking.js';
 import { createTestDatabase, type TestDatabase } from './helpers/database.js';
@@ -22,7 +23,7 @@ test.after.always(async () => {
   await database?.drop();
 });
 
-test.afterEach.always(() => mock.setSwitches({ latencyMs: 0, failureRate: 0, dropAfterApprove: false }));
+test.afterEach.always(() => mock.setSwitches({ latencyMs: 0, failureRate: 0, dropAfterApprove: false, commit: 'before' }));
 
 const reservation = (id: number) => database.db('reservations').where({ id }).first();
 const schedule = (id: number) => database.db('schedules').where({ id }).first();
@@ -72,7 +73,7 @@ test.serial('the gateway answers after our timeout: the order is looked up and C
   t.is(mock.confirmCount(b.orderId), 1);
 });
 
-test.serial('neither the answer nor a lookup gets through: 202 PAYMENT_IN_PROGRESS, then the reconciler confirms it, charged once', async (t) => {
+test.serial('neither the answer nor a lookup gets through: 202 PAYMENT_PENDING, then the reconciler confirms it, charged once', async (t) => {
   let lookupsFail = true;
   const blind = await startTestService(database.db, { PAYMENT_TIMEOUT_MS: '400', RECONCILE_AFTER_MS: '1', RECONCILE_INTERVAL_MS: '3600000' }, {
     tossUrl: mock.url,
@@ -83,7 +84,7 @@ test.serial('neither the answer nor a lookup gets through: 202 PAYMENT_IN_PROGRE
   mock.setSwitches({ latencyMs: 1500 });
   const res = await pay(blind, b);
   t.is(res.status, 202);
-  t.is(res.body.status, 'PAYMENT_IN_PROGRESS');
+  t.is(res.body.status, 'PAYMENT_PENDING');
   t.is((await reservation(b.reservationId)).status, 'PAYMENT_IN_PROGRESS');
   lookupsFail = false;
   const report = await blind.payments.reconcile();
@@ -92,12 +93,30 @@ test.serial('neither the answer nor a lookup gets through: 202 PAYMENT_IN_PROGRE
   t.is(mock.confirmCount(b.orderId), 1);
 });
 
-test.serial('the reconciler sends a payment the gateway never saw back to PENDING', async (t) => {
+// A crash right after BeginPayment: the attempt is on record (written with PAYMENT_IN_PROGRESS), the gateway never heard of it.
+const crashAfterBegin = (b: Awaited<ReturnType<typeof bookPending>>, paymentKey: string) =>
+  beginPayment(service.actors.schedules, { scheduleId: b.scheduleId, userId: b.userId, reservationId: b.reservationId, orderId: b.orderId, amount: b.amount, paymentKey, idempotencyKey: confirmKey({ ...b, paymentKey }), maxDeclines: 3, checkAt: new Date() });
+
+test.serial('a crash before the gateway call: the reconciler sends the confirm under the attempt\'s key and CONFIRMS it, charged once', async (t) => {
   const b = await bookPending(database.db, service);
-  await database.db('reservations').where({ id: b.reservationId }).update({ status: 'PAYMENT_IN_PROGRESS', updated_at: new Date(Date.now() - 60_000) });
-  await database.db('schedules').where({ id: b.scheduleId }).increment('version', 1);
-  await service.payments.reconcile();
-  t.is((await reservation(b.reservationId)).status, 'PENDING');
+  const begun = await crashAfterBegin(b, mock.checkout(b.orderId, b.amount));
+  t.true(begun.ok);
+  t.is((await reservation(b.reservationId)).status, 'PAYMENT_IN_PROGRESS');
+  const report = await service.payments.reconcile();
+  t.is(report.confirmed, 1);
+  t.is((await reservation(b.reservationId)).status, 'CONFIRMED');
+  t.is(mock.confirmCount(b.orderId), 1);
+});
+
+test.serial('the reconciler sends an attempt the gateway refuses for good (no checkout session) back to PENDING, not counted as a decline', async (t) => {
+  const b = await bookPending(database.db, service);
+  t.true((await crashAfterBegin(b, 'tgen_never_checked_out')).ok);
+  const report = await service.payments.reconcile();
+  t.is(report.released, 1);
+  const row = await reservation(b.reservationId);
+  t.is(row.status, 'PENDING');
+  t.is(row.payment_attempts, 0);
+  t.is((await database.db('payment_attempts').where({ reservation_id: b.reservationId }).first()).outcome, 'DECLINED');
 });
 
 test.serial('saving after approval fails: the client still gets 200, and the durable retry lands it', async (t) => {

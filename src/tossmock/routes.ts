@@ -14,8 +14,11 @@ import { rulesOf, type TossMockState } from './state.js';
 // in-flight conflict, injected latency (wraps the rest; the commit point decides whether the
 // ledger is written before or after it), test code, random failure, ledger.
 
-/** Codes about the caller's credentials: a refused key leaves the payment session as it was. */
-const NOT_ABOUT_THE_CARD = new Set(['UNAUTHORIZED_KEY', 'INCORRECT_BASIC_AUTH_FORMAT', 'INVALID_API_KEY', 'FORBIDDEN_REQUEST', 'INVALID_REQUEST']);
+/**
+ * Refusals that leave the checkout session open: the caller's credentials or request were wrong,
+ * or the failure was temporary (Toss: try again shortly), so the same paymentKey may be confirmed again.
+ */
+const LEAVES_SESSION_OPEN = new Set(['UNAUTHORIZED_KEY', 'INCORRECT_BASIC_AUTH_FORMAT', 'INVALID_API_KEY', 'FORBIDDEN_REQUEST', 'INVALID_REQUEST', 'PROVIDER_ERROR', 'CARD_PROCESSING_ERROR']);
 
 const confirmInput = (ctx: Context) => ctx.state.confirm as ConfirmInput;
 
@@ -36,7 +39,7 @@ export function paymentsRouter(state: TossMockState): Router {
     conflictWhileInFlight(state, (ctx) => confirmInput(ctx).orderId),
     withLatency(state, { dropApproved: true }),
     testCode((ctx, err) => {
-      if (err.status < 500 && !NOT_ABOUT_THE_CARD.has(err.code)) abort(state.ledger, confirmInput(ctx), err.toBody('ko'), state.now());
+      if (err.status < 500 && !LEAVES_SESSION_OPEN.has(err.code)) abort(state.ledger, confirmInput(ctx), err.toBody('ko'), state.now());
     }),
     randomFailure(state),
     async (ctx) => {

@@ -34,6 +34,8 @@ const noGateway: PaymentGateway = {
 
 export interface TestService {
   url: string;
+  /** The Toss mock's base URL, when the service pays through one. */
+  tossUrl: string | undefined;
   config: Config;
   actors: Actors;
   payments: Payments;
@@ -59,6 +61,7 @@ export async function startTestService(db: Db, env: Record<string, string> = {},
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     url,
+    tossUrl: options.tossUrl,
     config,
     actors,
     payments,

@@ -13,6 +13,7 @@
 import type { Db } from '../../db/knex.js';
 import { ACTIVE_STATUSES, type ScheduleAggregate } from '../../db/repositories/schedule-aggregate.js';
 import type { ScheduleStore } from '../../db/repositories/schedule-batch.js';
+import { AttemptAlreadySettled } from '../../db/repositories/payment-attempts.js';
 import { commitTransitionWith, type Transition } from '../../db/repositories/schedule-transitions.js';
 import { decide, type DecideEnv } from './decide.js';
 import type { BookingEventType, Effect, Written } from './decision.js';
@@ -86,7 +87,15 @@ export function scheduleActor(deps: ScheduleActorDeps) {
 
       const agg = current.aggregate!;
       const transition: Transition = { scheduleId, version: agg.schedule.version, schedule: decision.schedule, reservation: decision.reservation };
-      const written = await write(deps, transition, decision.effect);
+      let written: Written | null;
+      try {
+        written = await write(deps, transition, decision.effect);
+      } catch (err) {
+        // Another path (the order flow, the reconciler) settled this payment attempt first: nothing was written.
+        if (!(err instanceof AttemptAlreadySettled)) throw err;
+        answer({ ok: false, code: 'ATTEMPT_SETTLED' });
+        return read(scheduleId);
+      }
       if (!written) {
         current = await read(scheduleId);
         fresh = true;
@@ -110,13 +119,9 @@ export function scheduleActor(deps: ScheduleActorDeps) {
 async function write(deps: ScheduleActorDeps, transition: Transition, effect: Effect | undefined): Promise<Written | null> {
   if (!effect) {
     const committed = await deps.store.commit(transition);
-    return committed && { ...committed, refund: null };
+    return committed && { ...committed, refund: null, attemptId: null };
   }
-  return commitTransitionWith(
-    deps.db,
-    transition,
-    effect.kind === 'insertPayment' ? { insertPayment: effect.payment } : { requestRefund: { reservationId: effect.reservationId, reason: effect.reason } },
-  );
+  return commitTransitionWith(deps.db, transition, effect);
 }
 
 function merge(agg: ScheduleAggregate, transition: Transition, written: Written): ScheduleAggregate {
