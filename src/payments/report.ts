@@ -38,7 +38,7 @@ export interface ReconciliationReport {
 const PAGE = 1000;
 
 /** Net amount per orderId over Toss's transaction list (GET /v1/transactions, https://docs.tosspayments.com/reference#거래-조회). */
-async function gatewayBalances(deps: PaymentDeps, since: Date, until: Date): Promise<{ balances: Map<string, { amount: number; paymentKey: string }>; count: number } | null> {
+async function gatewayBalances(deps: Pick<PaymentDeps, 'gateway'>, since: Date, until: Date): Promise<{ balances: Map<string, { amount: number; paymentKey: string }>; count: number } | null> {
   if (!deps.gateway.transactions) return null;
   const balances = new Map<string, { amount: number; paymentKey: string }>();
   let count = 0;
@@ -81,7 +81,7 @@ async function booksFor(db: Db, orderIds: string[]): Promise<Map<string, Books>>
   return out;
 }
 
-export async function reconciliationReport(deps: PaymentDeps, period: { since: Date; until?: Date }): Promise<ReconciliationReport> {
+export async function reconciliationReport(deps: Pick<PaymentDeps, 'db' | 'gateway'>, period: { since: Date; until?: Date }): Promise<ReconciliationReport> {
   const until = period.until ?? new Date();
   const report: ReconciliationReport = { since: period.since.toISOString(), until: until.toISOString(), complete: false, gatewayTransactions: 0, chargedWithoutBooking: [], bookedWithoutPayment: [], refundsPending: [] };
   const gateway = await gatewayBalances(deps, period.since, until);
