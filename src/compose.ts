@@ -39,7 +39,7 @@ export function compose({ config, db, log, queues, gateway, jwtSecret }: Parts):
   if (tracingOn()) traceStatements(db);
   const listings = new ScheduleListings(db);
   const actors = startActors(config, db, log, queues, { onReply: countReplies(metrics), onCommitted: (schedule) => listings.apply(schedule) });
-  startCommandBus(queues, actors.schedules, { log });
+  startCommandBus(queues, actors.schedules, { log, userExists: async (id) => Boolean(await db('users').where({ id }).first('id')) });
   const backlog = { attempts: 0, refunds: 0 };
   metrics.gauge('payment_reconcile_backlog', 'Payment attempts without a definite outcome, and refunds still owed, left after the last reconcile run', ['kind'], (g) => {
     g.set({ kind: 'attempts' }, backlog.attempts);
