@@ -26,6 +26,8 @@ export function adminRouter(state: TossMockState): Router {
       totalConfirms: state.ledger.totalCharges,
       payments: state.ledger.byKey.size,
       confirmsByOrderId: Object.fromEntries(state.ledger.charges),
+      // When each order was approved, to the millisecond (Toss prints seconds): for the load test's approval-to-CONFIRMED time.
+      approvedAtMsByOrderId: Object.fromEntries(state.ledger.approvedAtMs),
       switches: state.switches,
     };
   });

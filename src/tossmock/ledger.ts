@@ -34,6 +34,7 @@ export interface Ledger {
   charges: Map<string, number>;
   totalCharges: number;
   transactions: Transaction[];
+  approvedAtMs: Map<string, number>;
 }
 
 export interface LedgerRules {
@@ -48,7 +49,7 @@ export type ConfirmOutcome =
 export type LedgerCancelOutcome = CancelOutcome | { ok: false; code: 'NOT_FOUND_PAYMENT' };
 
 export function createLedger(): Ledger {
-  return { sessions: new Map(), sessionsByOrder: new Map(), byKey: new Map(), byOrder: new Map(), charges: new Map(), totalCharges: 0, transactions: [] };
+  return { sessions: new Map(), sessionsByOrder: new Map(), byKey: new Map(), byOrder: new Map(), charges: new Map(), totalCharges: 0, transactions: [], approvedAtMs: new Map() };
 }
 
 export function clearLedger(ledger: Ledger): void {
@@ -59,6 +60,7 @@ export function clearLedger(ledger: Ledger): void {
   ledger.charges.clear();
   ledger.totalCharges = 0;
   ledger.transactions.length = 0;
+  ledger.approvedAtMs.clear();
 }
 
 const charged = (ledger: Ledger, orderId: string) => (ledger.charges.get(orderId) ?? 0) > 0;
@@ -105,6 +107,7 @@ export function confirm(ledger: Ledger, input: ConfirmInput, rules: LedgerRules,
   record(ledger, payment);
   ledger.charges.set(payment.orderId, (ledger.charges.get(payment.orderId) ?? 0) + 1);
   ledger.totalCharges++;
+  ledger.approvedAtMs.set(payment.orderId, now);
   ledger.transactions.push(transactionOf(payment, 'DONE', payment.totalAmount, payment.lastTransactionKey, now));
   return { ok: true, payment };
 }
