@@ -10,7 +10,7 @@ export type RefundState = { status: 'DONE'; amount: number } | { status: 'PENDIN
 /**
  * The gateway's cancels[] entry for this refund: its amount, under a transaction key no other
  * refund of the payment has claimed. Toss reports each cancel there
- * (https://docs.tosspayments.com/reference#결제-취소, `cancels`); a 200 alone proves nothing.
+ * (https://docs.tosspayments.com/common/apis/cancel-payment, `cancels`); a 200 alone proves nothing.
  */
 async function shownIn(deps: PaymentDeps, refund: RefundRow, payment: GatewayPayment): Promise<string | null> {
   const counted = await countedCancels(deps.db, refund.paymentId);

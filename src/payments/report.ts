@@ -37,7 +37,7 @@ export interface ReconciliationReport {
 
 const PAGE = 1000;
 
-/** Net amount per orderId over Toss's transaction list (GET /v1/transactions, https://docs.tosspayments.com/reference#거래-조회). */
+/** Net amount per orderId over Toss's transaction list (GET /v1/transactions, https://docs.tosspayments.com/guides/apis/transactions). */
 async function gatewayBalances(deps: Pick<PaymentDeps, 'gateway'>, since: Date, until: Date): Promise<{ balances: Map<string, { amount: number; paymentKey: string }>; count: number } | null> {
   if (!deps.gateway.transactions) return null;
   const balances = new Map<string, { amount: number; paymentKey: string }>();

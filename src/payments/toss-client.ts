@@ -38,8 +38,8 @@ export function createTossClient(options: TossClientOptions): PaymentGateway {
   }
 
   async function transactions(q: { from: Date; to: Date; startingAfter?: string; limit: number }): Promise<TransactionsResult> {
-    // Toss's period is to the second: the end is rounded up so the current second is in it.
-    const params = new URLSearchParams({ startDate: kst(q.from), endDate: kst(new Date(Math.ceil(q.to.getTime() / 1000) * 1000)), limit: String(q.limit) });
+    // Toss's period is to the second, the end second included (https://docs.tosspayments.com/guides/apis/transactions).
+    const params = new URLSearchParams({ startDate: kst(q.from), endDate: kst(q.to), limit: String(q.limit) });
     if (q.startingAfter) params.set('startingAfter', q.startingAfter);
     try {
       const res = await fetch(`${base}/v1/transactions?${params}`, { headers: { ...options.headers?.('/v1/transactions'), authorization }, signal: AbortSignal.timeout(options.timeoutMs) });

@@ -10,7 +10,7 @@ export type Language = 'ko' | 'en';
 
 // Statuses and messages as Toss documents them (https://docs.tosspayments.com/reference/error-codes);
 // Korean by default, English when the request says `Accept-Language: en`
-// (https://docs.tosspayments.com/reference/using-api/api-keys, "Accept-Language"). Also the codes
+// (https://docs.tosspayments.com/resources/glossary/http-header: `Accept-Language: en-US`). Also the codes
 // the TossPayments-Test-Code header can ask for.
 const codes: Record<string, CodeInfo> = {
   INVALID_REQUEST: { status: 400, ko: '잘못된 요청입니다.', en: 'The request is invalid.' },

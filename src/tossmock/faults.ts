@@ -52,7 +52,7 @@ export function withLatency(state: TossMockState, opts: { dropApproved: boolean 
 
 /**
  * `TossPayments-Test-Code: CODE` fails the call with that code, as in Toss's test mode
- * (https://docs.tosspayments.com/guides/v2/get-started/test-code). `onRefused` sees the error
+ * (custom test headers: https://docs.tosspayments.com/resources/glossary/http-header). `onRefused` sees the error
  * first, so a refused confirm can be recorded as ABORTED.
  */
 export function testCode(onRefused?: (ctx: Context, err: TossError) => void): Middleware {

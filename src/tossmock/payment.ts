@@ -105,7 +105,7 @@ export function approvePayment(input: ConfirmInput, now: number): Payment {
 /**
  * A payment that never completed: ABORTED after a refused confirm, EXPIRED when its checkout
  * session timed out. Toss keeps these, with `failure`, so a lookup by orderId can tell that
- * nothing was charged (https://docs.tosspayments.com/reference#payment-객체, `status`, `failure`).
+ * nothing was charged (`status`, and `failure` as https://docs.tosspayments.com/reference/error-codes shows it).
  */
 export function unfinishedPayment(
   input: ConfirmInput,

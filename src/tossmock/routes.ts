@@ -91,9 +91,10 @@ const transactionsQuery = z.object({
 });
 
 /**
- * GET /v1/transactions?startDate&endDate[&startingAfter&limit]: approvals and cancels in the
- * period, oldest first (https://docs.tosspayments.com/reference#거래-조회). Dates without an
- * offset are Korea time, as at Toss.
+ * GET /v1/transactions?startDate&endDate[&startingAfter&limit]: approvals and cancels by their
+ * transactionAt, oldest first (https://docs.tosspayments.com/guides/apis/transactions). Dates
+ * without an offset are Korea time; an endDate to the second includes that whole second
+ * (23:59:59 reaches up to the next day's 00:00:00), as that page says.
  */
 export function transactionsRouter(state: TossMockState): Router {
   const router = new Router({ prefix: '/v1/transactions' });
@@ -102,7 +103,8 @@ export function transactionsRouter(state: TossMockState): Router {
     const q = transactionsQuery.safeParse(ctx.query);
     if (!q.success) throw new TossError('INVALID_REQUEST', q.error.issues[0]?.path.join('.'));
     const at = (s: string) => Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(s) ? s : `${s}+09:00`);
-    ctx.body = listTransactions(state.ledger, { from: at(q.data.startDate), to: at(q.data.endDate), limit: q.data.limit, ...(q.data.startingAfter ? { startingAfter: q.data.startingAfter } : {}) });
+    const end = at(q.data.endDate) + (/\.\d+/.test(q.data.endDate) ? 1 : 1000);
+    ctx.body = listTransactions(state.ledger, { from: at(q.data.startDate), to: end, limit: q.data.limit, ...(q.data.startingAfter ? { startingAfter: q.data.startingAfter } : {}) });
   });
   return router;
 }
