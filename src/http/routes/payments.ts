@@ -36,7 +36,7 @@ function orderAnswer(outcome: OrderOutcome, language: Language): Answer {
   }
 }
 
-const reconciliationQuery = z.object({
+export const reconciliationQuery = z.object({
   since: z.string().datetime({ offset: true }).transform((s) => new Date(s)),
   until: z.string().datetime({ offset: true }).transform((s) => new Date(s)).optional(),
 });
