@@ -6,10 +6,13 @@ import { startTossMock, type TossMock } from '../src/tossmock/index.js';
 import { bookPending, eventually, pay } from './helpers/booking.js';
 import { createTestDatabase, type TestDatabase } from './helpers/database.js';
 import { startTestService, type TestService } from './helpers/service.js';
+import { makeSchedule } from './helpers/fixtures.js';
+import { addDays, kstDate } from '../src/time/kst.js';
 
 let database: TestDatabase;
 let mock: TossMock;
 let service: TestService;
+const startedAt = new Date(Date.now() - 1000);
 
 test.before(async () => {
   database = await createTestDatabase(20);
@@ -137,7 +140,8 @@ test.serial('saving after approval fails: the client still gets 200, and the dur
 });
 
 test.serial('a refund the gateway fails is retried until it is done, never forgotten', async (t) => {
-  const b = await bookPending(database.db, service);
+  // Three days ahead: more than 24 h before the start whatever the hour, so the policy refunds it all.
+  const b = await bookPending(database.db, service, { scheduleId: await makeSchedule(database.db, { date: addDays(kstDate(new Date()), 3) }) });
   t.is((await pay(service, b)).status, 200);
   mock.setSwitches({ failureRate: 1 });
   const canceled = await service.request('POST', `/reservations/${b.reservationId}/cancel`, { token: b.token, body: { reason: 'sick' } });
@@ -151,4 +155,13 @@ test.serial('a refund the gateway fails is retried until it is done, never forgo
   const payment = await database.db('payments').where({ reservation_id: b.reservationId }).first();
   t.true(payment.refund_attempts >= 1);
   t.is(payment.refunded_amount, b.amount);
+});
+
+test.serial('the reconciliation report is empty after all of the above', async (t) => {
+  await service.payments.reconcile();
+  const report = await service.payments.report({ since: startedAt });
+  t.true(report.complete);
+  t.deepEqual(report.chargedWithoutBooking, []);
+  t.deepEqual(report.bookedWithoutPayment, []);
+  t.deepEqual(report.refundsPending, []);
 });

@@ -2,13 +2,15 @@ import test from 'ava';
 import { startTossMock, type TossMock } from '../src/tossmock/index.js';
 import { bookPending, checkout, newPaymentKey, pay } from './helpers/booking.js';
 import { createTestDatabase, type TestDatabase } from './helpers/database.js';
-import { makeUsers } from './helpers/fixtures.js';
+import { makeSchedule, makeUsers } from './helpers/fixtures.js';
+import { addDays, kstDate } from '../src/time/kst.js';
 import { startTestService, type TestService } from './helpers/service.js';
 
 let database: TestDatabase;
 let mock: TossMock;
 let service: TestService;
 let testCode: string | undefined;
+const startedAt = new Date(Date.now() - 1000);
 
 test.before(async () => {
   database = await createTestDatabase(20);
@@ -30,7 +32,8 @@ test.serial('the happy path: signup, login, hold, reserve, pay, confirmed, cance
   t.is(signup.status, 201);
   const login = await service.request('POST', '/auth/login', { body: { email: signup.body.email, password: 'a-long-password' } });
   t.is(login.status, 200);
-  const { scheduleId } = await bookPending(database.db, service);
+  // Three days ahead: more than 24 h before the start whatever the hour, so the policy refunds it all.
+  const { scheduleId } = await bookPending(database.db, service, { scheduleId: await makeSchedule(database.db, { date: addDays(kstDate(new Date()), 3) }) });
   await service.request('DELETE', `/schedules/${scheduleId}/hold`, { token: service.tokenFor((await schedule(scheduleId)).held_by) });
   const token = login.body.token as string;
   t.is((await service.request('POST', `/schedules/${scheduleId}/hold`, { token })).status, 200);
@@ -218,4 +221,13 @@ test.serial('POST /reservations/:id/cancel: someone else\'s answers 404, an expi
   const again = await service.request('POST', `/reservations/${b.reservationId}/cancel`, { token: b.token, body: {} });
   t.is(again.status, 409);
   t.is(again.body.code, 'NOT_CANCELABLE');
+});
+
+test.serial('the reconciliation report is empty after all of the above', async (t) => {
+  await service.payments.reconcile(new Date(Date.now() + service.config.reconcileAfterMs + 1000));
+  const report = await service.payments.report({ since: startedAt });
+  t.true(report.complete);
+  t.deepEqual(report.chargedWithoutBooking, []);
+  t.deepEqual(report.bookedWithoutPayment, []);
+  t.deepEqual(report.refundsPending, []);
 });
