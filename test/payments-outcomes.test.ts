@@ -130,7 +130,9 @@ test.serial('past the horizon, an attempt nobody could settle is canceled at the
   const report = await service.payments.reconcile(new Date(Date.now() + service.config.paymentSettleHorizonMs + 1000));
   t.is(report.voided, 1);
   t.is(mock.paymentOf(b.orderId)?.status, 'CANCELED');
-  t.is((await reservation(b.reservationId)).status, 'PENDING');
+  // Its order can never be charged again, so the booking is let go and its slot freed.
+  t.is((await reservation(b.reservationId)).status, 'EXPIRED');
+  t.is((await database.db('schedules').where({ id: b.scheduleId }).first()).status, 'AVAILABLE');
   // The refund is done only once cancels[] shows it: with lookups failing, the next run verifies it.
   lookupsFail = false;
   await service.payments.reconcile(new Date(Date.now() + 60_000));

@@ -25,6 +25,8 @@ export interface ReconcileReport {
 }
 
 const PAGE = 100;
+/** The code an attempt is settled with when it had charged and was canceled past the horizon. */
+const VOIDED = 'VOIDED';
 
 /**
  * The ledger sweep. Every payment attempt without a definite outcome (still running past its
@@ -116,7 +118,8 @@ async function settleOne(deps: PaymentDeps, a: OpenAttempt, now: Date, report: R
     return;
   }
   if (verdict.kind === 'unknown') throw new Error('unreachable: unknown verdicts are postponed');
-  const reply = await applyDecline(deps, at, verdict);
+  // A charge voided at the gateway used up the order: the booking is let go rather than left payable.
+  const reply = await applyDecline(deps, at, verdict, { expire: verdict.kind === 'declined' && verdict.code === VOIDED });
   if (reply.ok || reply.code === 'ATTEMPT_SETTLED') report.released += 1;
   else {
     await postpone(deps, a, now, `decline not saved: ${reply.code}`);
@@ -140,7 +143,7 @@ async function voidAttempt(deps: PaymentDeps, a: OpenAttempt, report: ReconcileR
   report.voided += 1;
   // Recorded as a payment owed back in full; the refund is verified against the cancel just made.
   await refundOrphan(deps, toNewPayment(a.reservationId, result.payment), null);
-  return { kind: 'declined', code: 'VOIDED', message: 'charged, then canceled at the gateway past the settlement horizon', counts: false };
+  return { kind: 'declined', code: VOIDED, message: 'charged, then canceled at the gateway past the settlement horizon', counts: false };
 }
 
 async function postpone(deps: PaymentDeps, a: OpenAttempt, now: Date, reason: string): Promise<void> {

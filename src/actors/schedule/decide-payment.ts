@@ -59,7 +59,7 @@ export function settlePayment(agg: ScheduleAggregate, c: Command<'SettlePayment'
   if (r.status !== 'PAYMENT_IN_PROGRESS') return reply({ ok: true, reservation: summarize(r) });
   const declined = c.outcome;
   const effect = c.attemptId ? { settleAttempt: { id: c.attemptId, outcome: declined.outcome, gatewayCode: declined.gatewayCode, message: declined.message } } : {};
-  if (r.expiresAt <= now) {
+  if (r.expiresAt <= now || declined.expire) {
     return {
       kind: 'write',
       schedule: FREE,

@@ -35,7 +35,15 @@ export type ScheduleCommand =
  */
 export type PaymentOutcome =
   | { kind: 'approved'; payment: Omit<NewPayment, 'reservationId'> }
-  | { kind: 'declined'; outcome: 'DECLINED' | 'RETRYABLE'; counts: boolean; gatewayCode: string | null; message: string | null };
+  | {
+      kind: 'declined';
+      outcome: 'DECLINED' | 'RETRYABLE';
+      counts: boolean;
+      gatewayCode: string | null;
+      message: string | null;
+      /** Let the reservation go (EXPIRED, slot freed) rather than back to PENDING: its order can never be paid again. */
+      expire?: boolean;
+    };
 
 export type CommandType = ScheduleCommand['type'];
 
