@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { signToken } from '../src/http/auth/jwt.js';
 import { startChild, ROOT } from './lib/child.js';
+import { LOAD_GENERATOR_LIMITS } from './lib/lt/context.js';
 import { createBenchDatabase, makeUsers, type BenchDatabase } from './lib/db.js';
 import { runHoldWithRetries, type HoldDeps, type HoldScenario } from './lib/holdrun.js';
 import { ratios, render, type RunResult } from './lib/report.js';
@@ -92,7 +93,7 @@ function deps(bench: BenchDatabase, tokensFile: string): HoldDeps<WrkResult> {
         entry: ENTRIES[s.server],
         nodeArgs: flags.profile ? ['--cpu-prof', `--cpu-prof-dir=${join(flags.profile, s.name)}`] : [],
         // Its own data directory: the history actor's spill file must never reach another database.
-        env: { DATABASE_URL: bench.url, JWT_SECRET: SECRET, LOG_LEVEL: 'warn', HOLD_TTL_MS: String(HOLD_TTL_MS), DATA_DIR: join(tmpdir(), `roomescape-bench-data-${process.pid}`) },
+        env: { DATABASE_URL: bench.url, JWT_SECRET: SECRET, LOG_LEVEL: 'warn', HOLD_TTL_MS: String(HOLD_TTL_MS), DATA_DIR: join(tmpdir(), `roomescape-bench-data-${process.pid}`), ...LOAD_GENERATOR_LIMITS },
       }),
   };
 }

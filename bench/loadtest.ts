@@ -23,6 +23,7 @@ import * as bookingFlow from './scenarios/booking-flow.js';
 import * as browse from './scenarios/browse.js';
 import * as holdDistinct from './scenarios/hold-distinct.js';
 import * as holdHot from './scenarios/hold-hot.js';
+import * as loginFlood from './scenarios/login-flood.js';
 import * as loginStorm from './scenarios/login-storm.js';
 
 const SCENARIOS: Record<string, (ctx: Ctx) => Promise<ScenarioReport>> = {
@@ -30,6 +31,7 @@ const SCENARIOS: Record<string, (ctx: Ctx) => Promise<ScenarioReport>> = {
   'hold-distinct': holdDistinct.run,
   browse: browse.run,
   'login-storm': loginStorm.run,
+  'login-flood': loginFlood.run,
   'booking-flow': bookingFlow.run,
   'actors-100k': actors100k.run,
 };

@@ -11,7 +11,11 @@ import { tracingOn } from './observability/tracing.js';
 import { countPaymentOutcomes, countReplies } from './observability/outcomes.js';
 import { startPayments, type PaymentGateway, type Payments } from './payments/index.js';
 import { startCommandBus } from './queue/index.js';
+import { boundHashQueue } from './services/auth.js';
 import { Catalogue } from './services/catalogue.js';
+import { Sessions } from './services/sessions.js';
+import { Throttle } from './services/throttle.js';
+import { createGuard } from './http/auth/middleware.js';
 import { ScheduleListings } from './services/listings.js';
 import type { JobQueue } from './queue/types.js';
 
@@ -38,8 +42,27 @@ export function compose({ config, db, log, queues, gateway, jwtSecret }: Parts):
   const metrics = createMetrics();
   if (tracingOn()) traceStatements(db);
   const listings = new ScheduleListings(db);
-  const actors = startActors(config, db, log, queues, { onReply: countReplies(metrics), onCommitted: (schedule) => listings.apply(schedule) });
-  startCommandBus(queues, actors.schedules, { log, userExists: async (id) => Boolean(await db('users').where({ id }).first('id')) });
+  const throttle = new Throttle({
+    redisUrl: config.redisUrl,
+    prefix: config.queuePrefix,
+    limits: {
+      failuresPerAccount: config.loginFailuresPerAccount,
+      failuresPerAddress: config.loginFailuresPerAddress,
+      failureWindowSeconds: config.loginFailureWindowSeconds,
+      signupsPerAddress: config.signupsPerAddress,
+      signupWindowSeconds: config.signupWindowSeconds,
+      holdsPerUser: config.holdsPerUserPerMinute,
+    },
+  });
+  boundHashQueue(config.loginQueueMax);
+  const sessions = new Sessions(db, { freshMs: config.sessionCheckMs, syncMs: config.sessionSyncMs, onError: (err) => log.warn({ err }, 'could not read sessions') });
+  const guard = createGuard(jwtSecret, sessions, { allowedOrigins: config.allowedOrigins });
+  const actors = startActors(config, db, log, queues, {
+    onReply: countReplies(metrics),
+    onCommitted: (schedule) => listings.apply(schedule),
+    holdQuota: { check: (userId) => throttle.mayGrantHold(userId), granted: (userId) => throttle.holdGranted(userId) },
+  });
+  startCommandBus(queues, actors.schedules, { log });
   const backlog = { attempts: 0, refunds: 0 };
   metrics.gauge('payment_reconcile_backlog', 'Payment attempts without a definite outcome, and refunds still owed, left after the last reconcile run', ['kind'], (g) => {
     g.set({ kind: 'attempts' }, backlog.attempts);
@@ -57,7 +80,7 @@ export function compose({ config, db, log, queues, gateway, jwtSecret }: Parts):
   });
   registerCollectors(metrics, { actors, db, queues });
   const catalogue = new Catalogue(db, listings);
-  const app = createApp({ config, db, actors, payments, catalogue, log, metrics, jwtSecret });
+  const app = createApp({ config, db, actors, payments, catalogue, log, metrics, jwtSecret, guard, sessions, throttle });
   return {
     app,
     actors,
@@ -66,6 +89,8 @@ export function compose({ config, db, log, queues, gateway, jwtSecret }: Parts):
     async stop() {
       await queues.close();
       await actors.stop();
+      sessions.stop();
+      await throttle.close();
     },
   };
 }

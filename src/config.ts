@@ -35,6 +35,22 @@ const envSchema = z.object({
   PAYMENT_SETTLE_HORIZON_MS: intFrom(30 * 60_000),
   PAYMENT_CONFIRM_RETRIES: z.coerce.number().int().min(0).max(5).default(1),
   PAYMENT_RETRY_BACKOFF_MS: intFrom(200),
+  MAX_ACTIVE_HOLDS_PER_USER: intFrom(2),
+  MAX_PENDING_PER_USER: intFrom(2),
+  HOLDS_PER_USER_PER_MINUTE: intFrom(30),
+  LOGIN_FAILURES_PER_ACCOUNT: intFrom(10),
+  LOGIN_FAILURES_PER_ADDRESS: intFrom(100),
+  LOGIN_FAILURE_WINDOW_SECONDS: intFrom(900),
+  SIGNUPS_PER_ADDRESS: intFrom(20),
+  SIGNUP_WINDOW_SECONDS: intFrom(3600),
+  LOGIN_QUEUE_MAX: intFrom(64),
+  SESSION_CHECK_MS: intFrom(5_000),
+  SESSION_SYNC_MS: intFrom(1_000),
+  METRICS_TOKEN: z.string().min(16).optional(),
+  ALLOWED_ORIGINS: z.string().optional(),
+  TRUST_PROXY: z.enum(['0', '1', 'true', 'false']).default('0'),
+  HSTS: z.enum(['0', '1', 'true', 'false']).default('0'),
+  REQUEST_TIMEOUT_MS: intFrom(30_000),
   DATA_DIR: z.string().default('./data'),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
 });
@@ -87,6 +103,31 @@ export interface Config {
   /** Further confirm tries within one POST /orders (same key after no answer, a new key after a retryable refusal). */
   paymentConfirmRetries: number;
   paymentRetryBackoffMs: number;
+  /** Per-user caps, across every process. */
+  maxActiveHoldsPerUser: number;
+  maxPendingPerUser: number;
+  /** Holds granted to one user per minute, per process (losing holds are not counted). */
+  holdsPerUserPerMinute: number;
+  loginFailuresPerAccount: number;
+  loginFailuresPerAddress: number;
+  loginFailureWindowSeconds: number;
+  signupsPerAddress: number;
+  signupWindowSeconds: number;
+  /** Logins and signups that may wait for the password hash; past it, 503 with Retry-After. */
+  loginQueueMax: number;
+  /** A user's role and existence are re-read at least this often: the longest a demotion or deletion takes. */
+  sessionCheckMs: number;
+  /** How often revocations (logouts) made on other instances are read. */
+  sessionSyncMs: number;
+  metricsToken: string | undefined;
+  /** Origins whose pages may make cookie-authenticated writes, besides the service's own. */
+  allowedOrigins: string[];
+  /** Trust X-Forwarded-For/-Proto from a proxy in front (client address for throttling, HTTPS). */
+  trustProxy: boolean;
+  /** Send Strict-Transport-Security (turn on when served over TLS). */
+  hsts: boolean;
+  /** A request whose headers and body have not all arrived after this long is answered 408 and its connection closed. */
+  requestTimeoutMs: number;
   dataDir: string;
   logLevel: string;
 }
@@ -137,6 +178,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     paymentSettleHorizonMs: e.PAYMENT_SETTLE_HORIZON_MS,
     paymentConfirmRetries: e.PAYMENT_CONFIRM_RETRIES,
     paymentRetryBackoffMs: e.PAYMENT_RETRY_BACKOFF_MS,
+    maxActiveHoldsPerUser: e.MAX_ACTIVE_HOLDS_PER_USER,
+    maxPendingPerUser: e.MAX_PENDING_PER_USER,
+    holdsPerUserPerMinute: e.HOLDS_PER_USER_PER_MINUTE,
+    loginFailuresPerAccount: e.LOGIN_FAILURES_PER_ACCOUNT,
+    loginFailuresPerAddress: e.LOGIN_FAILURES_PER_ADDRESS,
+    loginFailureWindowSeconds: e.LOGIN_FAILURE_WINDOW_SECONDS,
+    signupsPerAddress: e.SIGNUPS_PER_ADDRESS,
+    signupWindowSeconds: e.SIGNUP_WINDOW_SECONDS,
+    loginQueueMax: e.LOGIN_QUEUE_MAX,
+    sessionCheckMs: e.SESSION_CHECK_MS,
+    sessionSyncMs: e.SESSION_SYNC_MS,
+    metricsToken: e.METRICS_TOKEN,
+    allowedOrigins: (e.ALLOWED_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
+    trustProxy: e.TRUST_PROXY === '1' || e.TRUST_PROXY === 'true',
+    hsts: e.HSTS === '1' || e.HSTS === 'true',
+    requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
     dataDir: e.DATA_DIR,
     logLevel: e.LOG_LEVEL,
   };

@@ -9,6 +9,7 @@ import { createDb, migrateLatest, type Db } from './db/knex.js';
 import { seedDemoData } from './db/seed.js';
 import type { Logger } from './logger.js';
 import { createTossClient, type Payments } from './payments/index.js';
+import { createHttpServer } from './http/listener.js';
 import { createQueues, type JobQueue } from './queue/index.js';
 import { startTossMock, type TossMock } from './tossmock/index.js';
 import { jwtSecretFor } from './secrets.js';
@@ -45,7 +46,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
   const gateway = await gatewayFor(config, log);
   const composed = compose({ config, db, log, queues, gateway: gateway.client, jwtSecret });
   const { app, actors, payments } = composed;
-  const server: Server = app.listen(config.port, config.host);
+  const server: Server = createHttpServer(app, config).listen(config.port, config.host);
   await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
   server.keepAliveTimeout = 65_000;
   const drain = drainer(server);

@@ -64,10 +64,12 @@ test('an instance whose memory is out of date re-reads after its write misses, a
 
 test('hold, release and reserve racing on many schedules across two instances never leave a reservation without its hold', async (t) => {
   const rounds = 30;
-  const users = await makeUsers(database.db, 12);
-  const [owner, ...others] = users as [number, ...number[]];
+  // One owner a round: an account may hold only MAX_ACTIVE_HOLDS_PER_USER slots at once.
+  const owners = await makeUsers(database.db, rounds);
+  const others = await makeUsers(database.db, 11);
   const outcomes = await Promise.all(
     Array.from({ length: rounds }, async (_, round) => {
+      const owner = owners[round]!;
       const scheduleId = await makeSchedule(database.db);
       const [a, b] = round % 2 ? [one, two] : [two, one];
       t.is((await hold(a, scheduleId, owner)).status, 200);
@@ -76,10 +78,10 @@ test('hold, release and reserve racing on many schedules across two instances ne
         b.request('DELETE', `/schedules/${scheduleId}/hold`, { token: b.tokenFor(owner) }),
         ...others.map((u, i) => hold(i % 2 ? a : b, scheduleId, u)),
       ]);
-      return { scheduleId, reserve: racers[0]!, release: racers[1]!, holds: racers.slice(2) };
+      return { owner, scheduleId, reserve: racers[0]!, release: racers[1]!, holds: racers.slice(2) };
     }),
   );
-  for (const { scheduleId, reserve, release, holds } of outcomes) {
+  for (const { owner, scheduleId, reserve, release, holds } of outcomes) {
     t.true([200, 201, 409].includes(reserve.status), `reserve answered ${reserve.status}`);
     t.true([204, 409].includes(release.status), `release answered ${release.status}`);
     const winners = holds.filter((h) => h.status === 200).length;

@@ -4,6 +4,7 @@ import type Router from '@koa/router';
 import { buildOpenApiDocument, type OpenApiDocument } from '../src/http/openapi/index.js';
 import { createTestDatabase, type TestDatabase } from './helpers/database.js';
 import { startTestService, type TestService } from './helpers/service.js';
+import { makeUsers } from './helpers/fixtures.js';
 
 /**
  * The apps this process builds, caught as they start serving, so the route list comes from the
@@ -84,7 +85,8 @@ test('GET /openapi.json: describes errors as {code, message} and both ways to se
 
   const hold = document.paths['/schedules/{id}/hold']!.post!;
   t.deepEqual(hold.security, [{ bearerAuth: [] }, { cookieAuth: [] }]);
-  t.deepEqual(Object.keys(hold.responses['409']!.content!['application/json']!.examples!), ['SCHEDULE_NOT_AVAILABLE']);
+  t.deepEqual(Object.keys(hold.responses['409']!.content!['application/json']!.examples!), ['SCHEDULE_NOT_AVAILABLE', 'HOLD_LIMIT_REACHED']);
+  t.deepEqual(Object.keys(hold.responses['429']!.content!['application/json']!.examples!), ['HOLD_RATE_LIMITED']);
   t.deepEqual(Object.keys(hold.responses['404']!.content!['application/json']!.examples!), ['SCHEDULE_NOT_FOUND']);
   t.is(document.paths['/stores']!.get!.security, undefined);
   t.true(document.paths['/admin/stores']!.post!.responses['403'] !== undefined);
@@ -95,7 +97,8 @@ test('POST /orders: the documented Idempotency-Key limit is the one the route en
   t.like(header, { required: false, schema: { type: 'string', minLength: 1, maxLength: 300 } });
 
   const order = { reservationId: 1, paymentKey: 'pk_test', orderId: 'order_0001', amount: 1000 };
-  const res = await service.request('POST', '/orders', { token: service.tokenFor(1), body: order, headers: { 'idempotency-key': 'k'.repeat(301) } });
+  const [userId] = await makeUsers(database.db, 1);
+  const res = await service.request('POST', '/orders', { token: service.tokenFor(userId!), body: order, headers: { 'idempotency-key': 'k'.repeat(301) } });
   t.is(res.status, 400);
   t.is(res.body.code, 'INVALID_REQUEST');
 });

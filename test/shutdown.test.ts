@@ -213,7 +213,7 @@ test.serial('SIGTERM: a hold request in flight when SIGTERM arrives still gets i
   const exit = exitOf(instance);
   const token = signToken({ sub: userId, role: 'USER' }, TEST_JWT_SECRET, 3600);
 
-  // Lock the row, so the actor's compare-and-set UPDATE waits: the hold is then surely in flight.
+  // Lock the row, so the actor's compare-and-set (claim_holds, for a hold) waits: the hold is then surely in flight.
   const lock = await database.db.transaction();
   let committed = false;
   try {
@@ -226,7 +226,7 @@ test.serial('SIGTERM: a hold request in flight when SIGTERM arrives still gets i
     await eventually(async () => {
       const { rows } = await database.db.raw<{ rows: unknown[] }>(
         `SELECT pid FROM pg_stat_activity
-          WHERE datname = current_database() AND wait_event_type = 'Lock' AND query ILIKE '%update%schedules%'`,
+          WHERE datname = current_database() AND wait_event_type = 'Lock' AND (query ILIKE '%claim_holds%' OR query ILIKE '%update%schedules%')`,
       );
       return rows.length > 0;
     }, 10_000);

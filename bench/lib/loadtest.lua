@@ -45,8 +45,20 @@ statuses, winners, failed = {}, {}, {}
 local curS, curC, curH, lastEmit = -1, {}, {}, 0   -- the second being counted, since the last line
 local hot, flows, ready, rhead, rtail = {}, {}, {}, 1, 0
 
+-- A login shed with 503 and Retry-After: the next request of this thread waits that long, as a
+-- well-behaved client would (login mode only: wrk asks for delay() on every request once it exists).
+-- A 429 is not waited out: login-flood plays a guesser, who does not.
+local backoffMs = 0
+
 function init(args)
   mode, stride = args[1], tonumber(args[2])
+  if mode == "login" then
+    function delay()
+      local d = backoffMs
+      backoffMs = 0
+      return d
+    end
+  end
   first = tonumber(args[4] or "1")
   last = first + tonumber(args[5] or "0") - 1
   host = wrk.headers["Host"]
@@ -178,6 +190,9 @@ function response(status, headers, body)
     local us = now - base - tonumber(t0)
     local b = series .. "|" .. (us < 1 and 0 or math.floor(math.log(us) * K))
     curH[b] = (curH[b] or 0) + 1
+  end
+  if mode == "login" and status == 503 then
+    backoffMs = 1000 * (tonumber(headers["Retry-After"] or headers["retry-after"] or "1") or 1)
   end
   if mode == "flow" and fl and fl ~= "" then flowResponse(tonumber(fl), tag, status, body)
   elseif mode == "hot" and status == 200 then

@@ -89,7 +89,7 @@ export async function run(ctx: Ctx): Promise<ScenarioReport> {
     const loginsPerS = (svc.r.statuses['200'] ?? 0) / svc.r.durationS;
     const vsHash = ratio(loginsPerS, ceiling.perSecond);
     const rowsOk = rows === logins && flushed.settled;
-    const historyCheck = `${rowsOk ? 'OK' : 'FAIL'} ${fmt(rows)} history rows for ${fmt(logins)} logins served${flushed.settled ? '' : ' (not settled)'}`;
+    const historyCheck = `${rowsOk ? 'OK' : 'FAIL'} ${fmt(rows)} history rows for ${fmt(logins)} logins served${flushed.settled ? '' : ' (not settled)'}; ${fmt(svc.r.statuses['503'] ?? 0)} shed (503 + Retry-After) past LOGIN_QUEUE_MAX`;
     const rowsList = [
       row('login-storm', 'bare-Koa ceiling', bare.r, { cpu: bare.cpu, vsBare: 1, unit: 'req/s' }),
       { ...row('login-storm', `password-hash ceiling (UV_THREADPOOL_SIZE=${ceiling.pool})${ceiling.attempts > 1 ? ` [best of ${ceiling.attempts}]` : ''}`, svc.r), rate: ceiling.perSecond, unit: 'hashes/s', p50: null, p99: null, p99raw: null, errors: '-', cpu: ceiling.cpu, check: `${ceiling.cores.toFixed(2)} cores in the hashing process` },

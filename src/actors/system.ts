@@ -8,7 +8,7 @@ import { startClock, type Clock } from './clock/index.js';
 import { createHistory, type History } from './history/index.js';
 import { batchedScheduleStore } from '../db/repositories/schedule-batch.js';
 import type { ScheduleRow } from '../db/repositories/schedule-aggregate.js';
-import { ScheduleRegistry, type AnyReply, type ScheduleCommand } from './schedule/index.js';
+import { ScheduleRegistry, type AnyReply, type ScheduleActorDeps, type ScheduleCommand } from './schedule/index.js';
 import { releaseAfterPassivation } from '../runtime/memory.js';
 
 export interface Actors {
@@ -27,6 +27,8 @@ export interface ActorHooks {
   onReply?: (command: ScheduleCommand, reply: AnyReply) => void;
   /** Every schedule row a schedule actor commits. */
   onCommitted?: (schedule: ScheduleRow) => void;
+  /** The per-user rate of granted holds. */
+  holdQuota?: ScheduleActorDeps['holdQuota'];
 }
 
 /** `queues`: when shared (Redis), the expiry tick is their repeat, once across instances; otherwise the clock times itself. */
@@ -37,7 +39,8 @@ export function startActors(config: Config, db: Db, log: Logger, queues?: JobQue
     system,
     {
       db,
-      store: batchedScheduleStore(db),
+      store: batchedScheduleStore(db, 100, { maxHolds: config.maxActiveHoldsPerUser, maxUnpaid: config.maxPendingPerUser }),
+      holdQuota: hooks.holdQuota,
       holdTtlMs: config.holdTtlMs,
       pendingTtlMs: config.pendingTtlMs,
       staleMs: config.actorStaleMs,

@@ -5,6 +5,9 @@ import type { Logger } from '../logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Payments } from '../payments/index.js';
 import type { Catalogue } from '../services/catalogue.js';
+import type { Sessions } from '../services/sessions.js';
+import type { Throttle } from '../services/throttle.js';
+import type { Guard } from './auth/middleware.js';
 
 /** Everything the HTTP layer needs, handed in so tests can build an app without a port. */
 export interface AppDeps {
@@ -16,4 +19,8 @@ export interface AppDeps {
   log: Logger;
   metrics: Metrics;
   jwtSecret: string;
+  /** Checks each route's declared access (token, live session, current role). */
+  guard: Guard;
+  sessions: Sessions;
+  throttle: Throttle;
 }

@@ -10,6 +10,8 @@ export class AppError extends Error {
     readonly code: string,
     message: string,
     readonly extra: Record<string, unknown> = {},
+    /** Response headers that go with the answer (Retry-After). */
+    readonly headers: Record<string, string> = {},
   ) {
     // An AppError is an answer, not a bug: its stack is never shown or logged, and capturing one
     // costs more than the rest of a refused hold.
@@ -34,12 +36,15 @@ export async function answeringErrors(ctx: Context, next: Next, log: Logger): Pr
     if (ctx.body === undefined || ctx.body === null) {
       if (ctx.status === 404) throw new AppError(404, 'NOT_FOUND', `no route for ${ctx.method} ${ctx.path}`);
       if (ctx.status === 405) throw new AppError(405, 'METHOD_NOT_ALLOWED', `${ctx.method} is not allowed on ${ctx.path}`);
+      // `allowedMethods()` answers a method no route is declared with (PROPFIND, …) with a bare 501.
+      if (ctx.status === 501) throw new AppError(501, 'NOT_IMPLEMENTED', `${ctx.method} is not a method this service implements`);
     }
   } catch (err) {
     const { status, body } = toResponse(err);
     const logger = requestLog(ctx, log);
     if (status === 503) logger.warn({ code: body.code, method: ctx.method, path: ctx.path }, 'request refused: service unavailable');
     else if (status >= 500) logger.error({ err, method: ctx.method, path: ctx.path }, 'request failed');
+    if (err instanceof AppError) for (const [name, value] of Object.entries(err.headers)) ctx.set(name, value);
     ctx.status = status;
     ctx.body = body;
   }

@@ -20,16 +20,18 @@ const UNTRACED = new Set(['/metrics', '/healthz', '/readyz']);
 /**
  * The one application-wide middleware: a request id (the caller's X-Request-Id when it is sane,
  * else a new one) echoed back and put on every log line of the request, a span when tracing is on,
- * errors turned into answers (`answeringErrors`), and the request's count and latency by route
+ * the security headers, errors turned into answers (`answeringErrors`), and the request's count and latency by route
  * template and status. One layer, not a middleware each: every layer costs a promise per request.
  */
-export function observe(log: Logger, metrics: Metrics) {
+export function observe(log: Logger, metrics: Metrics, headers: readonly [string, string][] = []) {
   const durationOf = (method: string, route: string, status: number) => metrics.httpDuration.child(method, route, statusText(status));
   return async (ctx: Context, next: Next) => {
     // Node's own request and response, not Koa's accessors: this runs on every request.
     const given = ctx.req.headers['x-request-id'];
     const requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : newRequestId();
-    ctx.res.setHeader('X-Request-Id', requestId);
+    const res = ctx.res;
+    res.setHeader('X-Request-Id', requestId);
+    for (let i = 0; i < headers.length; i += 1) res.setHeader(headers[i]![0], headers[i]![1]);
     (ctx.state as RequestState).requestId = requestId;
     const started = performance.now();
     try {

@@ -13,6 +13,9 @@ const STATUS: Record<string, [number, string]> = {
   HOLD_EXPIRED: [409, 'your hold on this time slot has expired; hold it again'],
   INVALID_PARTICIPANTS: [400, 'participants: outside the number of players this theme allows'],
   RESERVATION_EXISTS: [409, 'you already have a reservation for this time slot'],
+  USER_NOT_FOUND: [401, 'this account no longer exists; sign in again'],
+  HOLD_LIMIT_REACHED: [409, 'you have as many time slots held or unpaid as one account may'],
+  HOLD_RATE_LIMITED: [429, 'you have taken too many holds in the last minute'],
   DATABASE_UNAVAILABLE: [503, 'the database is unavailable; try again shortly'],
   ACTOR_TIMEOUT: [503, 'the booking service is busy; try again shortly'],
   WRITE_CONFLICT: [503, 'the time slot is changing too fast; try again'],
@@ -32,6 +35,7 @@ export function okOrRefuse<R extends { ok: boolean }>(ctx: Context, reply: R): E
   const code = (reply as unknown as { code: string }).code;
   const [status, message] = STATUS[code] ?? [500, ''];
   if (status >= 500) return expectOk(reply);
+  if (hasDetails(reply)) throw rejection(status, code, message, reply);
   let body = bodies.get(code);
   if (!body) bodies.set(code, (body = JSON.stringify({ code, message })));
   ctx.status = status;
@@ -50,5 +54,16 @@ export function expectOk<R extends { ok: boolean }>(reply: R): Extract<R, { ok: 
   if (reply.ok) return reply as Extract<R, { ok: true }>;
   const code = (reply as unknown as { code: string }).code;
   const [status, message] = STATUS[code] ?? [500, 'something went wrong on our side'];
+  if (hasDetails(reply)) throw rejection(status, code, message, reply);
   throw new AppError(status, status === 500 ? 'INTERNAL_ERROR' : code, message);
+}
+
+/** A rejection that says more than its code: which limit was reached, or when to try again. */
+type Details = { limit?: string; max?: number; retryAfterSeconds?: number };
+
+const hasDetails = (reply: object): reply is Details => 'limit' in reply || 'retryAfterSeconds' in reply;
+
+function rejection(status: number, code: string, message: string, d: Details): AppError {
+  if (d.limit) return new AppError(status, code, `${message}: at most ${d.max} (${d.limit})`, { limit: d.limit, max: d.max });
+  return new AppError(status, code, `${message}; try again in ${d.retryAfterSeconds} s`, { retryAfterSeconds: d.retryAfterSeconds }, { 'Retry-After': String(d.retryAfterSeconds) });
 }

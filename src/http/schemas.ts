@@ -40,13 +40,17 @@ export const storeBody = z
   .object({ name: z.string().trim().min(1).max(100), address: z.string().trim().min(1).max(200), phone: z.string().trim().max(30).nullable().optional() })
   .strict();
 
+/**
+ * What a room can sensibly be: a price in KRW from 1,000 to 1,000,000 (a typo of a digit either
+ * way is refused; the gateway's own minimum is far below), 10 minutes to 8 hours, 1 to 50 players.
+ */
 const themeFields = z.object({
   name: z.string().trim().min(1).max(100),
   description: z.string().max(2000),
-  price: z.number().int().min(1).max(10_000_000),
-  durationMinutes: z.number().int().min(1).max(600),
-  minPlayers: z.number().int().min(1).max(100),
-  maxPlayers: z.number().int().min(1).max(100),
+  price: z.number().int().min(1_000).max(1_000_000),
+  durationMinutes: z.number().int().min(10).max(480),
+  minPlayers: z.number().int().min(1).max(50),
+  maxPlayers: z.number().int().min(1).max(50),
   difficulty: z.number().int().min(1).max(5),
 });
 

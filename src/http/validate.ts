@@ -4,20 +4,29 @@ import { readJson } from './body.js';
 import { invalidRequest } from './errors.js';
 import { idParams } from './schemas.js';
 
-/** PostgreSQL cannot store NUL in text, and no field of ours has a use for it. */
-function nulAt(value: unknown, path: string): string | null {
-  if (typeof value === 'string') return value.includes('\u0000') ? path : null;
-  if (value && typeof value === 'object') {
-    for (const [k, v] of Object.entries(value)) {
-      const found = nulAt(v, path ? `${path}.${k}` : k);
-      if (found !== null) return found;
+/**
+ * PostgreSQL cannot store NUL in text, and no field of ours has a use for it. A loop over a stack
+ * rather than recursion: however deep a value nests, this cannot overflow the call stack.
+ */
+function nulAt(value: unknown): string | null {
+  if (typeof value === 'string') return value.includes('\u0000') ? '' : null;
+  if (!value || typeof value !== 'object') return null;
+  const pending: Array<[unknown, string]> = [[value, '']];
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const [v, path] = next;
+    if (typeof v === 'string') {
+      if (v.includes('\u0000')) return path;
+    } else if (v && typeof v === 'object') {
+      // Pushed last to first, so the first field holding a NUL is the one named, as a recursive walk would.
+      const entries = Object.entries(v);
+      for (let i = entries.length - 1; i >= 0; i -= 1) pending.push([entries[i]![1], path ? `${path}.${entries[i]![0]}` : entries[i]![0]]);
     }
   }
   return null;
 }
 
 function parse<S extends ZodTypeAny>(schema: S, value: unknown, where: string): z.output<S> {
-  const nul = nulAt(value, '');
+  const nul = nulAt(value);
   if (nul !== null) throw invalidRequest(`${nul || where}: must not contain NUL characters`);
   const result = schema.safeParse(value);
   if (result.success) return result.data;

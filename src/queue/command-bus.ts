@@ -17,7 +17,7 @@ import {
 import { AppError } from '../http/errors.js';
 import { expectOk } from '../http/replies.js';
 import type { Logger } from '../logger.js';
-import { busCommand, isRejection, SCHEDULE_COMMANDS, type BusCommand, type BusRejection, type BusReply, type Jsonified } from './schedule-commands.js';
+import { busCommand, SCHEDULE_COMMANDS, type BusCommand, type BusRejection, type BusReply, type Jsonified } from './schedule-commands.js';
 import { asJson, PermanentJobError, type JobQueue } from './types.js';
 
 export interface CommandBus {
@@ -28,11 +28,9 @@ export interface CommandBusOptions {
   /** Commands handled at once by this instance; the actors serialise per schedule anyway. */
   concurrency?: number;
   log?: Logger;
-  /** Asked only after a Hold or CreateReservation failed: an unknown user is the sender's mistake, not our fault. */
-  userExists?: (userId: number) => Promise<boolean>;
 }
 
-export function startCommandBus(queues: JobQueue, registry: ScheduleRegistry, { concurrency = 64, log, userExists }: CommandBusOptions = {}): CommandBus {
+export function startCommandBus(queues: JobQueue, registry: ScheduleRegistry, { concurrency = 64, log }: CommandBusOptions = {}): CommandBus {
   queues.process<unknown, BusReply>(SCHEDULE_COMMANDS, concurrency, async (data, job) => {
     const parsed = busCommand.safeParse(data);
     if (!parsed.success) {
@@ -40,11 +38,7 @@ export function startCommandBus(queues: JobQueue, registry: ScheduleRegistry, { 
       log?.warn({ jobId: job.id, reason }, 'rejected a malformed schedule command');
       throw new PermanentJobError(`invalid schedule command: ${reason}`);
     }
-    const reply = await execute(registry, parsed.data);
-    if (userExists && 'userId' in parsed.data && isRejection(reply) && reply.httpStatus >= 500 && !(await userExists(parsed.data.userId))) {
-      return { code: 'USER_NOT_FOUND', message: 'userId: no such user', httpStatus: 404 };
-    }
-    return reply;
+    return execute(registry, parsed.data);
   });
   return { queue: SCHEDULE_COMMANDS };
 }

@@ -24,6 +24,9 @@ export type LoginResult = { ok: true; user: User } | { ok: false; code: 'INVALID
  */
 const hashing = new Slots(2 * (Number(process.env.UV_THREADPOOL_SIZE) || 4));
 
+/** Past this many logins and signups waiting for the hash, the next is refused at once (SlotsFull). */
+export const boundHashQueue = (maxWaiting: number): void => hashing.bound(maxWaiting);
+
 const databaseUnavailable = () => new AppError(503, 'DATABASE_UNAVAILABLE', 'the database is unavailable; try again shortly');
 
 /** Runs a database call; an unreachable database becomes 503 DATABASE_UNAVAILABLE instead of a 500. */

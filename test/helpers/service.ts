@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import type Koa from 'koa';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,6 +35,7 @@ const noGateway: PaymentGateway = {
 
 export interface TestService {
   url: string;
+  app: Koa;
   /** The Toss mock's base URL, when the service pays through one. */
   tossUrl: string | undefined;
   config: Config;
@@ -61,6 +63,7 @@ export async function startTestService(db: Db, env: Record<string, string> = {},
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     url,
+    app,
     tossUrl: options.tossUrl,
     config,
     actors,

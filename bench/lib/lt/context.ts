@@ -16,6 +16,14 @@ import { log } from './progress.js';
 import { runLt, type LtResult } from './run-wrk.js';
 import { pidListeningOn } from './target.js';
 
+
+/**
+ * A few thousand users stand in for a crowd many times larger, so each holds and pays far more than
+ * one person may: the per-user caps are lifted (their checks still run on every grant and
+ * reservation). Login limits stay as shipped; login-flood measures them.
+ */
+export const LOAD_GENERATOR_LIMITS = { MAX_ACTIVE_HOLDS_PER_USER: '1000000', MAX_PENDING_PER_USER: '1000000', HOLDS_PER_USER_PER_MINUTE: '1000000' };
+
 export interface Options {
   /** As given on the command line; each scenario has its own defaults. */
   connections?: number;
@@ -114,7 +122,7 @@ export async function createContext(opt: Options): Promise<Ctx> {
       name: server,
       entry: ENTRIES[server],
       // Its own data directory: the history actor's spill file must never reach another database.
-      env: { DATABASE_URL: bench.url, JWT_SECRET: secret, LOG_LEVEL: 'warn', HOLD_TTL_MS: String(HOLD_TTL_MS), DATA_DIR: join(tmp, `data-${servers}`), UV_THREADPOOL_SIZE: String(uvPool), ...env },
+      env: { DATABASE_URL: bench.url, JWT_SECRET: secret, LOG_LEVEL: 'warn', HOLD_TTL_MS: String(HOLD_TTL_MS), DATA_DIR: join(tmp, `data-${servers}`), UV_THREADPOOL_SIZE: String(uvPool), ...LOAD_GENERATOR_LIMITS, ...env },
     });
     return { url: child.url, pid: child.pid, stop: () => child.stop() };
   };

@@ -14,7 +14,7 @@ import type { Db } from '../../db/knex.js';
 import { ACTIVE_STATUSES, type ScheduleAggregate } from '../../db/repositories/schedule-aggregate.js';
 import type { ScheduleStore } from '../../db/repositories/schedule-batch.js';
 import { AttemptAlreadySettled } from '../../db/repositories/payment-attempts.js';
-import { commitTransitionWith, type Transition } from '../../db/repositories/schedule-transitions.js';
+import { commitTransitionWith, isLimited, type Limited, type Transition } from '../../db/repositories/schedule-transitions.js';
 import { decide, type DecideEnv } from './decide.js';
 import type { BookingEventType, Effect, Written } from './decision.js';
 import type { AnyReply, Envelope, ScheduleCommand } from './protocol.js';
@@ -44,6 +44,14 @@ export interface ScheduleActorDeps {
   onCommitted?: (schedule: ScheduleAggregate['schedule']) => void;
   /** Called whenever the next moment something on this schedule lapses changes (null: nothing will). */
   onDeadline?: (scheduleId: number, at: Date | null) => void;
+  /**
+   * The per-user rate of granted holds: asked before a hold is granted (never for a hold that
+   * loses), told of each grant.
+   */
+  holdQuota?: {
+    check(userId: number): Promise<{ ok: true } | { ok: false; retryAfterSeconds: number }>;
+    granted(userId: number): void;
+  };
 }
 
 const MAX_CAS_ATTEMPTS = 5;
@@ -86,8 +94,15 @@ export function scheduleActor(deps: ScheduleActorDeps) {
       }
 
       const agg = current.aggregate!;
+      if (command.type === 'Hold' && deps.holdQuota) {
+        const quota = await deps.holdQuota.check(command.userId);
+        if (!quota.ok) {
+          answer({ ok: false, code: 'HOLD_RATE_LIMITED', retryAfterSeconds: quota.retryAfterSeconds });
+          return current;
+        }
+      }
       const transition: Transition = { scheduleId, version: agg.schedule.version, schedule: decision.schedule, reservation: decision.reservation };
-      let written: Written | null;
+      let written: Written | null | Limited;
       try {
         written = await write(deps, transition, decision.effect);
       } catch (err) {
@@ -95,6 +110,10 @@ export function scheduleActor(deps: ScheduleActorDeps) {
         if (!(err instanceof AttemptAlreadySettled)) throw err;
         answer({ ok: false, code: 'ATTEMPT_SETTLED' });
         return read(scheduleId);
+      }
+      if (isLimited(written)) {
+        answer(limitReached(written));
+        return current;
       }
       if (!written) {
         current = await read(scheduleId);
@@ -105,6 +124,7 @@ export function scheduleActor(deps: ScheduleActorDeps) {
         }
         continue;
       }
+      if (command.type === 'Hold') deps.holdQuota?.granted(command.userId);
       const next = merge(agg, transition, written);
       if (command.type === 'Expire' && agg.schedule.status === 'HOLD' && !agg.reservation && agg.schedule.heldBy !== null) next.lapsedHoldOf = agg.schedule.heldBy;
       answer(decision.reply(written));
@@ -116,10 +136,13 @@ export function scheduleActor(deps: ScheduleActorDeps) {
   };
 }
 
-async function write(deps: ScheduleActorDeps, transition: Transition, effect: Effect | undefined): Promise<Written | null> {
+const limitReached = (l: Limited): AnyReply =>
+  l.limited === 'NO_USER' ? { ok: false, code: 'USER_NOT_FOUND' } : { ok: false, code: 'HOLD_LIMIT_REACHED', limit: l.limited === 'HOLDS' ? 'MAX_ACTIVE_HOLDS_PER_USER' : 'MAX_PENDING_PER_USER', max: l.max };
+
+async function write(deps: ScheduleActorDeps, transition: Transition, effect: Effect | undefined): Promise<Written | null | Limited> {
   if (!effect) {
     const committed = await deps.store.commit(transition);
-    return committed && { ...committed, refund: null, attemptId: null };
+    return committed && (isLimited(committed) ? committed : { ...committed, refund: null, attemptId: null });
   }
   return commitTransitionWith(deps.db, transition, effect);
 }

@@ -70,12 +70,19 @@ export type Failure = { ok: false; code: 'DATABASE_UNAVAILABLE' | 'ACTOR_FAILED'
 
 type Rejection<C extends string> = { ok: false; code: C | 'SCHEDULE_NOT_FOUND' };
 
+/** A per-user cap refused the write; `limit` names the setting. */
+export type LimitReached = { ok: false; code: 'HOLD_LIMIT_REACHED'; limit: 'MAX_ACTIVE_HOLDS_PER_USER' | 'MAX_PENDING_PER_USER'; max: number };
+
+/** The user was granted too many holds in the last minute. */
+export type RateLimited = { ok: false; code: 'HOLD_RATE_LIMITED'; retryAfterSeconds: number };
+
 export interface Replies {
-  Hold: { ok: true; hold: HoldView } | Rejection<'SCHEDULE_NOT_AVAILABLE' | 'SCHEDULE_IN_PAST'>;
+  Hold: { ok: true; hold: HoldView } | Rejection<'SCHEDULE_NOT_AVAILABLE' | 'SCHEDULE_IN_PAST' | 'USER_NOT_FOUND'> | LimitReached | RateLimited;
   Release: { ok: true } | Rejection<'NOT_HOLDER' | 'PAYMENT_IN_PROGRESS'>;
   CreateReservation:
     | { ok: true; created: boolean; reservation: ReservationSummary }
-    | Rejection<'HOLD_REQUIRED' | 'HOLD_EXPIRED' | 'SCHEDULE_IN_PAST' | 'INVALID_PARTICIPANTS' | 'RESERVATION_EXISTS'>;
+    | Rejection<'HOLD_REQUIRED' | 'HOLD_EXPIRED' | 'SCHEDULE_IN_PAST' | 'INVALID_PARTICIPANTS' | 'RESERVATION_EXISTS'>
+    | LimitReached;
   Expire: { ok: true; expired: 'HOLD' | 'RESERVATION' | null } | Rejection<never>;
   Block: { ok: true; schedule: ScheduleView } | Rejection<'SCHEDULE_NOT_AVAILABLE'>;
   Unblock: { ok: true; schedule: ScheduleView } | Rejection<'SCHEDULE_NOT_BLOCKED'>;

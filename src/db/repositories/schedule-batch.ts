@@ -1,8 +1,8 @@
 import type { Knex } from 'knex';
 import type { Db } from '../knex.js';
 import { sqlStateOf } from '../errors.js';
-import { loadScheduleAggregates, toSchedule, type ScheduleAggregate } from './schedule-aggregate.js';
-import { commitTransition, type Committed, type Transition } from './schedule-transitions.js';
+import { loadScheduleAggregates, reviveTimes, toSchedule, type ScheduleAggregate } from './schedule-aggregate.js';
+import { commitReservationWithin, commitTransition, type Committed, type Limited, type Transition, type UserLimits } from './schedule-transitions.js';
 
 interface Pending<I, O> {
   input: I;
@@ -53,22 +53,66 @@ export type FullTransition = Transition & { schedule: Required<Transition['sched
 export const isBatchable = (t: Transition): t is FullTransition =>
   !t.reservation && 'status' in t.schedule && 'heldBy' in t.schedule && 'holdExpiresAt' in t.schedule;
 
-/** Reads and compare-and-set writes of schedules, grouped across actors (group commit). */
+/** A transition that gives a user a hold: the kind the per-user cap counts. */
+const isHoldGrant = (t: FullTransition): boolean => t.schedule.status === 'HOLD' && t.schedule.heldBy !== null;
+
+/**
+ * Reads and compare-and-set writes of schedules, grouped across actors (group commit). A write
+ * answers null when the version moved, or `Limited` when a per-user cap refused it.
+ */
 export interface ScheduleStore {
   load(scheduleId: number): Promise<ScheduleAggregate | null>;
-  commit(t: Transition): Promise<Committed | null>;
+  commit(t: Transition): Promise<Committed | null | Limited>;
 }
 
-export function batchedScheduleStore(db: Db, maxBatch = 100): ScheduleStore {
+/** No caps: for tools and tests that write schedules as an operator would. */
+const UNLIMITED: UserLimits = { maxHolds: Number.MAX_SAFE_INTEGER, maxUnpaid: Number.MAX_SAFE_INTEGER };
+
+export function batchedScheduleStore(db: Db, maxBatch = 100, limits: UserLimits = UNLIMITED): ScheduleStore {
   const loads = new Batcher<number, ScheduleAggregate | null>(async (ids) => {
     const found = await loadScheduleAggregates(db, ids);
     return ids.map((id) => found.get(id) ?? null);
   }, maxBatch);
   const writes = new Batcher<FullTransition, Committed | null>((ts) => casMany(db, ts), maxBatch);
+  const grants = new Batcher<FullTransition, Committed | null | Limited>((ts) => claimHolds(db, ts, limits.maxHolds), maxBatch);
   return {
     load: (id) => loads.submit(id),
-    commit: (t) => (isBatchable(t) ? writes.submit(t) : commitTransition(db, t)),
+    commit: (t) => {
+      if (isBatchable(t)) return isHoldGrant(t) ? grants.submit(t) : writes.submit(t);
+      return t.reservation?.kind === 'insert' ? commitReservationWithin(db, t, limits.maxUnpaid) : commitTransition(db, t);
+    },
   };
+}
+
+/**
+ * Many holds granted in one statement (`claim_holds`, see its migration), each at its own version
+ * and within its holder's cap, which counts holds committed by every process. A grant whose version
+ * moved answers null; one over the cap, or for a user that is gone, answers `Limited`. A deadlock between two processes'
+ * batches falls back to one by one.
+ */
+async function claimHolds(db: Db, ts: FullTransition[], maxHolds: number): Promise<(Committed | null | Limited)[]> {
+  const run = async (batch: FullTransition[]) => {
+    const { rows } = await db.raw<{ rows: { schedule: Record<string, unknown>; outcome: 'written' | 'limited' | 'no-user' }[] }>('SELECT schedule, outcome FROM claim_holds(?::bigint[], ?::int[], ?::bigint[], ?::timestamptz[], ?)', [
+      batch.map((t) => t.scheduleId),
+      batch.map((t) => t.version),
+      batch.map((t) => t.schedule.heldBy) as unknown as Knex.Value,
+      batch.map((t) => t.schedule.holdExpiresAt) as unknown as Knex.Value,
+      Math.min(maxHolds, 2_147_483_647),
+    ]);
+    const byId = new Map<number, Committed | Limited>();
+    for (const row of rows) {
+      const id = Number(row.schedule.id);
+      if (row.outcome === 'written') byId.set(id, { schedule: toSchedule(reviveTimes(row.schedule, ['starts_at', 'hold_expires_at'])), reservation: null });
+      else byId.set(id, { limited: row.outcome === 'limited' ? 'HOLDS' : 'NO_USER', max: maxHolds });
+    }
+    return batch.map((t) => byId.get(t.scheduleId) ?? null);
+  };
+  try {
+    return await run(ts);
+  } catch (err) {
+    if (sqlStateOf(err) !== '40P01' || ts.length === 1) throw err;
+    return Promise.all(ts.map(async (t) => (await run([t]))[0]!));
+  }
 }
 
 /**

@@ -3,6 +3,7 @@ import type { Db } from '../knex.js';
 import type { ReservationStatus, ScheduleStatus } from '../models/index.js';
 import { insertAttempt, settleAttempt, type AttemptSettlement, type NewAttempt } from './payment-attempts.js';
 import { insertPayment, requestRefund, type NewPayment, type RefundRow } from './payments.js';
+import { HOLD_LOCK_CLASS } from '../migrations/20261201100000_authority.js';
 import { reviveTimes, toReservation, toSchedule, type ReservationRow, type ScheduleRow } from './schedule-aggregate.js';
 
 export interface SchedulePatch {
@@ -42,6 +43,23 @@ export interface Transition {
 export interface Committed {
   schedule: ScheduleRow;
   reservation: ReservationRow | null;
+}
+
+/**
+ * The user may not have it: `HOLDS`, as many live bare holds as the cap allows; `UNPAID`, as many
+ * reservations not paid yet; `NO_USER`, the account no longer exists.
+ */
+export interface Limited {
+  limited: 'HOLDS' | 'UNPAID' | 'NO_USER';
+  max: number;
+}
+
+export const isLimited = (r: unknown): r is Limited => typeof r === 'object' && r !== null && 'limited' in r;
+
+/** How many holds and unpaid reservations one user may have at once, across every process. */
+export interface UserLimits {
+  maxHolds: number;
+  maxUnpaid: number;
 }
 
 const SCHEDULE_COLUMNS: Record<keyof SchedulePatch, string> = {
@@ -121,6 +139,25 @@ export interface TransitionEffects {
   beginAttempt?: NewAttempt;
   /** The payment attempt this transition ends; if it was settled already, nothing is written (AttemptAlreadySettled). */
   settleAttempt?: AttemptSettlement;
+}
+
+/**
+ * A transition that creates a reservation, within the user's cap of unpaid ones. The user's
+ * advisory lock (the one `claim_holds` takes) serialises their reservations across processes, and
+ * the count after it sees every reservation committed before the lock was granted.
+ */
+export async function commitReservationWithin(db: Db, t: Transition, maxUnpaid: number): Promise<Committed | null | Limited> {
+  if (t.reservation?.kind !== 'insert') return commitTransition(db, t);
+  const userId = t.reservation.values.userId;
+  return db.transaction(async (trx) => {
+    await trx.raw('SELECT pg_advisory_xact_lock(?, ?::int)', [HOLD_LOCK_CLASS, userId]);
+    const { rows } = await trx.raw<{ rows: { n: string }[] }>(
+      `SELECT count(*) AS n FROM reservations WHERE user_id = ? AND status IN ('PENDING', 'PAYMENT_IN_PROGRESS')`,
+      [userId],
+    );
+    if (Number(rows[0]!.n) >= maxUnpaid) return { limited: 'UNPAID' as const, max: maxUnpaid };
+    return commitTransition(trx, t);
+  });
 }
 
 /** A transition plus the writes that must stand or fall with it, in one short transaction. */

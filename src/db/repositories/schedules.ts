@@ -42,3 +42,28 @@ export async function insertSchedules(db: Db, schedules: NewSchedule[]): Promise
     return created;
   });
 }
+
+export interface ScheduleStart {
+  date: string;
+  startTime: string;
+  startsAt: Date;
+}
+
+/** When each of a theme's schedules starts, for those starting in [from, to] (any status: a blocked slot still has the room). */
+export async function listThemeStarts(db: Db, themeId: number, from: Date, to?: Date): Promise<ScheduleStart[]> {
+  const q = db('schedules').select('date', 'start_time', 'starts_at').where('theme_id', themeId).andWhere('starts_at', '>=', from).orderBy('starts_at');
+  if (to) q.andWhere('starts_at', '<=', to);
+  return (await q).map((r) => ({ date: r.date, startTime: r.start_time, startsAt: r.starts_at }));
+}
+
+/** A key space of our own for PostgreSQL advisory locks: the second key is a theme id. */
+const THEME_TIMETABLE_LOCK = 0x7474;
+
+/**
+ * Serializes, until the transaction ends, the admin writes that change a theme's timetable
+ * (adding schedules, lengthening the theme), so two of them cannot each check for overlaps, pass,
+ * and together create one. Bookings never take it.
+ */
+export async function lockThemeTimetable(trx: Db, themeId: number): Promise<void> {
+  await trx.raw('SELECT pg_advisory_xact_lock(?, ?)', [THEME_TIMETABLE_LOCK, themeId]);
+}

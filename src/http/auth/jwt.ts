@@ -1,52 +1,59 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { createSigner, createVerifier } from 'fast-jwt';
 import type { Role } from '../../db/models/index.js';
 
+/**
+ * What a token says. `sid` names the session, so logout can end this one token; `role` is what the
+ * user had at sign-in and is only informational: authority is read from the database (sessions.ts).
+ */
 export interface Claims {
   sub: number;
+  sid: string;
   role: Role;
   iat: number;
   exp: number;
 }
 
-const HEADER = Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'JWT' })).toString('base64url');
+export const newSessionId = (): string => randomBytes(16).toString('base64url');
 
-const sign = (input: string, secret: string) => createHmac('sha256', secret).update(input).digest();
+const signers = new Map<string, (payload: Record<string, unknown>) => string>();
 
-/** HS256 JSON Web Tokens with Node's own HMAC: no dependency, and a few microseconds a verification. */
-export function signToken(claims: { sub: number; role: Role }, secret: string, ttlSeconds: number, now = Date.now()): string {
+/** An HS256 JSON Web Token (fast-jwt) for a new session, or the given one. */
+export function signToken(claims: { sub: number; role: Role; sid?: string }, secret: string, ttlSeconds: number, now = Date.now()): string {
+  let sign = signers.get(secret);
+  if (!sign) signers.set(secret, (sign = createSigner<Record<string, unknown>>({ key: secret, algorithm: 'HS256' })));
   const iat = Math.floor(now / 1000);
-  const payload = Buffer.from(JSON.stringify({ ...claims, iat, exp: iat + ttlSeconds })).toString('base64url');
-  const input = `${HEADER}.${payload}`;
-  return `${input}.${sign(input, secret).toString('base64url')}`;
+  return sign({ sub: claims.sub, sid: claims.sid ?? newSessionId(), role: claims.role, iat, exp: iat + ttlSeconds });
 }
 
-/** The claims of a well-formed, correctly signed, unexpired token; otherwise null. */
+/** The claims of a well-formed, correctly signed token (expiry is the caller's to check); otherwise null. */
+function verifier(secret: string): (token: string) => Claims | null {
+  // Expiry is checked on every use against the memo below, so the library checks only the signature and form.
+  const verify = createVerifier({ key: secret, algorithms: ['HS256'], ignoreExpiration: true, ignoreNotBefore: true });
+  return (token) => {
+    let claims: Partial<Claims>;
+    try {
+      claims = verify(token) as Partial<Claims>;
+    } catch {
+      return null;
+    }
+    if (!Number.isSafeInteger(claims.sub) || typeof claims.sid !== 'string' || (claims.role !== 'USER' && claims.role !== 'ADMIN') || typeof claims.exp !== 'number') return null;
+    return claims as Claims;
+  };
+}
+
+/** The claims of a valid, unexpired token; otherwise null. */
 export function verifyToken(token: string, secret: string, now = Date.now()): Claims | null {
-  const claims = verifySignature(token, secret);
+  const claims = verifier(secret)(token);
   return claims && claims.exp * 1000 > now ? claims : null;
-}
-
-function verifySignature(token: string, secret: string): Claims | null {
-  const parts = token.split('.');
-  if (parts.length !== 3 || parts[0] !== HEADER) return null;
-  const signature = Buffer.from(parts[2]!, 'base64url');
-  const expected = sign(`${parts[0]}.${parts[1]}`, secret);
-  if (signature.length !== expected.length || !timingSafeEqual(signature, expected)) return null;
-  let claims: Partial<Claims>;
-  try {
-    claims = JSON.parse(Buffer.from(parts[1]!, 'base64url').toString('utf8'));
-  } catch {
-    return null;
-  }
-  if (typeof claims.sub !== 'number' || (claims.role !== 'USER' && claims.role !== 'ADMIN') || typeof claims.exp !== 'number') return null;
-  return claims as Claims;
 }
 
 /**
  * verifyToken with a memory of tokens already checked, so a client's repeated requests skip the
- * HMAC. Only tokens whose signature checked out are remembered; expiry is checked on every use.
+ * library. Only tokens whose signature checked out are remembered; expiry is checked on every use.
  */
 export function tokenVerifier(secret: string, capacity = 10_000): (token: string, now?: number) => Claims | null {
+  const verify = verifier(secret);
   // Keyed by the signature (43 characters) rather than the whole token, which is cheaper to hash;
   // the whole token must still match.
   const verified = new Map<string, { token: string; claims: Claims }>();
@@ -54,7 +61,7 @@ export function tokenVerifier(secret: string, capacity = 10_000): (token: string
     const signature = token.slice(token.lastIndexOf('.') + 1);
     let known = verified.get(signature);
     if (!known || known.token !== token) {
-      const claims = verifySignature(token, secret);
+      const claims = verify(token);
       if (!claims) return null;
       if (verified.size >= capacity) verified.delete(verified.keys().next().value!);
       verified.set(signature, (known = { token, claims }));

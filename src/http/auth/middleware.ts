@@ -1,64 +1,78 @@
-import type { Context, Next } from 'koa';
+import type { Context } from 'koa';
 import type { Role } from '../../db/models/index.js';
+import type { Sessions } from '../../services/sessions.js';
 import { AppError } from '../errors.js';
 import { tokenVerifier } from './jwt.js';
 
 export const TOKEN_COOKIE = 'token';
 
+/** Who may call a route: anyone, any signed-in user, or a signed-in user whose role is ADMIN now. */
+export type Access = 'public' | 'user' | 'admin';
+
 export interface Caller {
   userId: number;
   role: Role;
+  /** The session the token names, and when the token expires (seconds since the epoch). */
+  sid: string;
+  exp: number;
+  /** True when the token came in the login cookie rather than an Authorization header. */
+  viaCookie: boolean;
 }
 
 export interface AuthState {
   caller?: Caller;
 }
 
-function tokenOf(ctx: Context): string | undefined {
-  const header = ctx.get('authorization');
-  if (header) return header.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
-  return ctx.cookies.get(TOKEN_COOKIE);
-}
+/**
+ * Checks a request against a route's access and sets `ctx.state.caller`, or throws 401/403.
+ * Synchronous when the caller is known (the hot path); a promise when the database must be asked.
+ */
+export type Guard = (ctx: Context, access: Exclude<Access, 'public'>) => void | Promise<void>;
 
-// One memory of verified tokens per secret, shared by every route that requires sign-in.
-const verifiers = new Map<string, ReturnType<typeof tokenVerifier>>();
+const unauthorized = (why = 'sign in first: the token is missing, invalid or expired') => new AppError(401, 'UNAUTHORIZED', why);
+const forbidden = () => new AppError(403, 'FORBIDDEN', 'this needs the ADMIN role');
 
-/** Checks the token (Bearer header or the login cookie) and, with `role`, the role; sets the caller or throws 401/403. */
-function authenticator(secret: string, role?: Role): (ctx: Context) => void {
-  const verify = verifiers.get(secret) ?? verifiers.set(secret, tokenVerifier(secret)).get(secret)!;
-  return (ctx) => {
-    const token = tokenOf(ctx);
-    const claims = token ? verify(token) : null;
-    if (!claims) throw new AppError(401, 'UNAUTHORIZED', 'sign in first: the token is missing, invalid or expired');
-    if (role && claims.role !== role) throw new AppError(403, 'FORBIDDEN', `this needs the ${role} role`);
-    (ctx.state as AuthState).caller = { userId: claims.sub, role: claims.role };
-  };
-}
-
-/** Middleware: requires a valid token; with `role`, also that role. */
-export function requireAuth(secret: string, role?: Role) {
-  const authenticate = authenticator(secret, role);
-  return (ctx: Context, next: Next) => {
-    authenticate(ctx);
-    return next();
-  };
-}
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
- * A route handler that requires sign-in, as one function: the same check as `requireAuth`, without
- * a second layer for the router to compose on every request.
+ * A write made with the login cookie must come from a page of ours (or an allowed origin): the
+ * cookie is SameSite=Lax, and this closes what Lax leaves open (same-site subdomains, old browsers).
+ * A request without Origin is not a browser's cross-site form or fetch, and is let through.
  */
-export function signedIn(secret: string) {
-  const authenticate = authenticator(secret);
-  return <C extends Context>(handler: (ctx: C) => Promise<void>) =>
-    (ctx: C): Promise<void> => {
-      authenticate(ctx);
-      return handler(ctx);
+function originAllowed(ctx: Context, allowed: ReadonlySet<string>): boolean {
+  const origin = ctx.req.headers.origin;
+  if (!origin || SAFE_METHODS.has(ctx.method)) return true;
+  return allowed.has(origin) || origin === `${ctx.protocol}://${ctx.host}`;
+}
+
+export function createGuard(secret: string, sessions: Sessions, opts: { allowedOrigins?: string[] } = {}): Guard {
+  const verify = tokenVerifier(secret);
+  const allowed = new Set(opts.allowedOrigins ?? []);
+  return (ctx, access) => {
+    const header = ctx.req.headers.authorization;
+    let token: string | undefined;
+    let viaCookie = false;
+    if (header) token = header.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
+    else {
+      token = ctx.cookies.get(TOKEN_COOKIE);
+      viaCookie = true;
+    }
+    const claims = token ? verify(token) : null;
+    if (!claims) throw unauthorized();
+    if (viaCookie && !originAllowed(ctx, allowed)) throw new AppError(403, 'ORIGIN_REFUSED', 'a write with the login cookie must come from an allowed origin');
+    const admit = (authority: { role: Role } | null) => {
+      if (!authority) throw unauthorized('this session has ended or the account no longer exists; sign in again');
+      if (access === 'admin' && authority.role !== 'ADMIN') throw forbidden();
+      (ctx.state as AuthState).caller = { userId: claims.sub, role: authority.role, sid: claims.sid, exp: claims.exp, viaCookie };
     };
+    const authority = sessions.authority(claims.sub, claims.sid);
+    if (authority instanceof Promise) return authority.then(admit);
+    admit(authority);
+  };
 }
 
 export function callerOf(ctx: Context): Caller {
   const caller = (ctx.state as AuthState).caller;
-  if (!caller) throw new AppError(401, 'UNAUTHORIZED', 'sign in first');
+  if (!caller) throw unauthorized();
   return caller;
 }

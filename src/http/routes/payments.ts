@@ -1,15 +1,15 @@
-import Router from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
 import { languageOf, paymentMessage, type CancelOutcome, type Language, type OrderOutcome } from '../../payments/index.js';
 import { hashRequest, once, type Answer } from '../../services/idempotency.js';
 import { paymentAttempts, timeline, visibleReservation } from '../../services/reservations.js';
-import { callerOf, requireAuth, signedIn } from '../auth/middleware.js';
+import { callerOf } from '../auth/middleware.js';
 import { AppError } from '../errors.js';
 import { expectOk } from '../replies.js';
 import { cancelBody, orderBody } from '../schemas.js';
 import { parseBody, parseIdParams, parseQuery } from '../validate.js';
 import type { AppDeps } from '../deps.js';
+import { Routes } from './table.js';
 
 const idempotencyKey = z.string().min(1).max(300).optional();
 
@@ -48,11 +48,10 @@ function cancelAnswer(outcome: CancelOutcome): unknown {
   return expectOk({ ok: false, code: outcome.code });
 }
 
-export function paymentRoutes({ db, payments, jwtSecret }: AppDeps): Router {
-  const router = new Router();
-  const auth = signedIn(jwtSecret);
+export function paymentRoutes({ db, payments, guard }: AppDeps): Routes {
+  const router = new Routes(guard);
 
-  router.post('/orders', auth(async (ctx: Context) => {
+  router.post('/orders', 'user', async (ctx: Context) => {
     const input = await parseBody(ctx, orderBody);
     const key = idempotencyKey.safeParse(ctx.get('idempotency-key') || undefined);
     if (!key.success) throw new AppError(400, 'INVALID_REQUEST', 'Idempotency-Key: at most 300 characters');
@@ -73,40 +72,40 @@ export function paymentRoutes({ db, payments, jwtSecret }: AppDeps): Router {
     ctx.status = answer.answer.status;
     ctx.body = answer.answer.body;
     if (answer.answer.status === 202) ctx.set('Location', pollAt(input.reservationId));
-  }));
+  });
 
-  router.get('/reservations/:id/cancel-quote', auth(async (ctx) => {
+  router.get('/reservations/:id/cancel-quote', 'user', async (ctx) => {
     const { id } = parseIdParams(ctx);
     const caller = callerOf(ctx);
     const quote = await payments.cancelQuote({ userId: caller.userId, isAdmin: caller.role === 'ADMIN', reservationId: id });
     if (!quote) throw new AppError(404, 'RESERVATION_NOT_FOUND', 'no such reservation');
     ctx.body = quote;
-  }));
+  });
 
   // The daily-style report: gateway money no booking explains, bookings the gateway holds no money for.
-  router.get('/admin/payments/reconciliation', requireAuth(jwtSecret, 'ADMIN'), async (ctx) => {
+  router.get('/admin/payments/reconciliation', 'admin', async (ctx) => {
     const period = parseQuery(ctx, reconciliationQuery);
     ctx.body = await payments.report({ since: period.since, ...(period.until ? { until: period.until } : {}) });
   });
 
-  router.post('/reservations/:id/cancel', auth(async (ctx) => {
+  router.post('/reservations/:id/cancel', 'user', async (ctx) => {
     const { id } = parseIdParams(ctx);
     const { reason } = await parseBody(ctx, cancelBody);
     ctx.body = cancelAnswer(await payments.cancel({ userId: callerOf(ctx).userId, reservationId: id, reason }));
-  }));
+  });
 
-  router.get('/reservations/:id/payment-attempts', auth(async (ctx) => {
+  router.get('/reservations/:id/payment-attempts', 'user', async (ctx) => {
     const { id } = parseIdParams(ctx);
     if (!(await visibleReservation(db, id, callerOf(ctx)))) throw new AppError(404, 'RESERVATION_NOT_FOUND', 'no such reservation');
     ctx.body = await paymentAttempts(db, id);
-  }));
+  });
 
-  router.get('/reservations/:id/timeline', auth(async (ctx) => {
+  router.get('/reservations/:id/timeline', 'user', async (ctx) => {
     const { id } = parseIdParams(ctx);
     const reservation = await visibleReservation(db, id, callerOf(ctx));
     if (!reservation) throw new AppError(404, 'RESERVATION_NOT_FOUND', 'no such reservation');
     ctx.body = await timeline(db, reservation);
-  }));
+  });
 
   return router;
 }
