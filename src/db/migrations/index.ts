@@ -1,8 +1,8 @@
 import type { Knex } from 'knex';
 import * as initial from './20261126000000_initial.js';
 import * as paymentsHistory from './20261126010000_payments_history.js';
-import * as paymentOutcomes from './20261201000000_payment_outcomes.js';
 import * as authority from './20261201100000_authority.js';
+import * as paymentOutcomes from './20261201200000_payment_outcomes.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -13,8 +13,8 @@ interface Migration {
 const migrations: Record<string, Migration> = {
   '20261126000000_initial': initial,
   '20261126010000_payments_history': paymentsHistory,
-  '20261201000000_payment_outcomes': paymentOutcomes,
   '20261201100000_authority': authority,
+  '20261201200000_payment_outcomes': paymentOutcomes,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {
