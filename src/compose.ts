@@ -70,6 +70,11 @@ export function compose({ config, db, log, queues, gateway, jwtSecret }: Parts):
     holdQuota: { check: (userId) => throttle.mayGrantHold(userId), granted: (userId) => throttle.holdGranted(userId) },
   });
   startCommandBus(queues, actors.schedules, { log });
+  const backlog = { attempts: 0, refunds: 0 };
+  metrics.gauge('payment_reconcile_backlog', 'Payment attempts without a definite outcome, and refunds still owed, left after the last reconcile run', ['kind'], (g) => {
+    g.set({ kind: 'attempts' }, backlog.attempts);
+    g.set({ kind: 'refunds' }, backlog.refunds);
+  });
   const payments = startPayments({
     db,
     schedules: actors.schedules,
@@ -77,8 +82,8 @@ export function compose({ config, db, log, queues, gateway, jwtSecret }: Parts):
     queues,
     config,
     log,
-    recordAttempt: (attempt) => actors.history.recordPaymentAttempt(attempt),
     onOutcome: countPaymentOutcomes(metrics),
+    onBacklog: (attempts, refunds) => Object.assign(backlog, { attempts, refunds }),
   });
   registerCollectors(metrics, { actors, db, queues });
   const catalogue = new Catalogue(db, listings);

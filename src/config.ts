@@ -32,6 +32,11 @@ const envSchema = z.object({
   PAYMENT_TIMEOUT_MS: intFrom(5_000),
   RECONCILE_AFTER_MS: intFrom(10_000),
   RECONCILE_INTERVAL_MS: intFrom(15_000),
+  RECONCILE_BUDGET_MS: intFrom(10_000),
+  RECONCILE_MAX_BACKOFF_MS: intFrom(300_000),
+  PAYMENT_SETTLE_HORIZON_MS: intFrom(30 * 60_000),
+  PAYMENT_CONFIRM_RETRIES: z.coerce.number().int().min(0).max(5).default(1),
+  PAYMENT_RETRY_BACKOFF_MS: intFrom(200),
   MAX_ACTIVE_HOLDS_PER_USER: intFrom(2),
   MAX_PENDING_PER_USER: intFrom(2),
   HOLDS_PER_USER_PER_MINUTE: intFrom(30),
@@ -95,6 +100,19 @@ export interface Config {
   /** A reservation in PAYMENT_IN_PROGRESS longer than this is settled by asking the gateway. */
   reconcileAfterMs: number;
   reconcileIntervalMs: number;
+  /** How long one reconcile run may page through open attempts and owed refunds before it leaves the rest for the next. */
+  reconcileBudgetMs: number;
+  /** The longest wait between two looks at one attempt (the backoff doubles up to it). */
+  reconcileMaxBackoffMs: number;
+  /**
+   * An attempt still without a definite outcome this long after it began is voided: canceled at
+   * the gateway by its paymentKey and recorded. Longer than the gateway's checkout session (10 min at
+   * Toss), so by then the gateway can no longer approve it.
+   */
+  paymentSettleHorizonMs: number;
+  /** Further confirm tries within one POST /orders (same key after no answer, a new key after a retryable refusal). */
+  paymentConfirmRetries: number;
+  paymentRetryBackoffMs: number;
   /** Per-user caps, across every process. */
   maxActiveHoldsPerUser: number;
   maxPendingPerUser: number;
@@ -167,6 +185,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     paymentTimeoutMs: e.PAYMENT_TIMEOUT_MS,
     reconcileAfterMs: e.RECONCILE_AFTER_MS,
     reconcileIntervalMs: e.RECONCILE_INTERVAL_MS,
+    reconcileBudgetMs: e.RECONCILE_BUDGET_MS,
+    reconcileMaxBackoffMs: e.RECONCILE_MAX_BACKOFF_MS,
+    paymentSettleHorizonMs: e.PAYMENT_SETTLE_HORIZON_MS,
+    paymentConfirmRetries: e.PAYMENT_CONFIRM_RETRIES,
+    paymentRetryBackoffMs: e.PAYMENT_RETRY_BACKOFF_MS,
     maxActiveHoldsPerUser: e.MAX_ACTIVE_HOLDS_PER_USER,
     maxPendingPerUser: e.MAX_PENDING_PER_USER,
     holdsPerUserPerMinute: e.HOLDS_PER_USER_PER_MINUTE,

@@ -51,7 +51,7 @@ test('the service is killed (SIGKILL) after the gateway approved and before the 
   // The mock approves, then holds its answer back: the process dies while waiting for it.
   mock.setSwitches({ latencyMs: 3000 });
   const approved = once(mock.events, 'approved');
-  const paying = call(first, 'POST', '/orders', token, { reservationId: reserved.body.id, paymentKey: 'tgen_crash_1', orderId: reserved.body.orderId, amount: reserved.body.amount }).catch((err: Error) => err);
+  const paying = call(first, 'POST', '/orders', token, { reservationId: reserved.body.id, paymentKey: mock.checkout(reserved.body.orderId, reserved.body.amount), orderId: reserved.body.orderId, amount: reserved.body.amount }).catch((err: Error) => err);
   await approved;
   first.child.kill('SIGKILL');
   t.true((await paying) instanceof Error, 'the client saw the connection die');

@@ -1,14 +1,18 @@
 import test from 'ava';
 import { once } from 'node:events';
-import { expireSchedule } from '../src/actors/schedule/index.js';
+import { beginPayment, expireSchedule } from '../src/actors/schedule/index.js';
+import { confirmKey } from '../src/payments/confirm.js';
 import { startTossMock, type TossMock } from '../src/tossmock/index.js';
 import { bookPending, eventually, pay } from './helpers/booking.js';
 import { createTestDatabase, type TestDatabase } from './helpers/database.js';
 import { startTestService, type TestService } from './helpers/service.js';
+import { makeSchedule } from './helpers/fixtures.js';
+import { addDays, kstDate } from '../src/time/kst.js';
 
 let database: TestDatabase;
 let mock: TossMock;
 let service: TestService;
+const startedAt = new Date(Date.now() - 1000);
 
 test.before(async () => {
   database = await createTestDatabase(20);
@@ -22,7 +26,7 @@ test.after.always(async () => {
   await database?.drop();
 });
 
-test.afterEach.always(() => mock.setSwitches({ latencyMs: 0, failureRate: 0, dropAfterApprove: false }));
+test.afterEach.always(() => mock.setSwitches({ latencyMs: 0, failureRate: 0, dropAfterApprove: false, commit: 'before' }));
 
 const reservation = (id: number) => database.db('reservations').where({ id }).first();
 const schedule = (id: number) => database.db('schedules').where({ id }).first();
@@ -72,7 +76,7 @@ test.serial('the gateway answers after our timeout: the order is looked up and C
   t.is(mock.confirmCount(b.orderId), 1);
 });
 
-test.serial('neither the answer nor a lookup gets through: 202 PAYMENT_IN_PROGRESS, then the reconciler confirms it, charged once', async (t) => {
+test.serial('neither the answer nor a lookup gets through: 202 PAYMENT_PENDING, then the reconciler confirms it, charged once', async (t) => {
   let lookupsFail = true;
   const blind = await startTestService(database.db, { PAYMENT_TIMEOUT_MS: '400', RECONCILE_AFTER_MS: '1', RECONCILE_INTERVAL_MS: '3600000' }, {
     tossUrl: mock.url,
@@ -83,7 +87,7 @@ test.serial('neither the answer nor a lookup gets through: 202 PAYMENT_IN_PROGRE
   mock.setSwitches({ latencyMs: 1500 });
   const res = await pay(blind, b);
   t.is(res.status, 202);
-  t.is(res.body.status, 'PAYMENT_IN_PROGRESS');
+  t.is(res.body.status, 'PAYMENT_PENDING');
   t.is((await reservation(b.reservationId)).status, 'PAYMENT_IN_PROGRESS');
   lookupsFail = false;
   const report = await blind.payments.reconcile();
@@ -92,12 +96,30 @@ test.serial('neither the answer nor a lookup gets through: 202 PAYMENT_IN_PROGRE
   t.is(mock.confirmCount(b.orderId), 1);
 });
 
-test.serial('the reconciler sends a payment the gateway never saw back to PENDING', async (t) => {
+// A crash right after BeginPayment: the attempt is on record (written with PAYMENT_IN_PROGRESS), the gateway never heard of it.
+const crashAfterBegin = (b: Awaited<ReturnType<typeof bookPending>>, paymentKey: string) =>
+  beginPayment(service.actors.schedules, { scheduleId: b.scheduleId, userId: b.userId, reservationId: b.reservationId, orderId: b.orderId, amount: b.amount, paymentKey, idempotencyKey: confirmKey({ ...b, paymentKey }), maxDeclines: 3, checkAt: new Date() });
+
+test.serial('a crash before the gateway call: the reconciler sends the confirm under the attempt\'s key and CONFIRMS it, charged once', async (t) => {
   const b = await bookPending(database.db, service);
-  await database.db('reservations').where({ id: b.reservationId }).update({ status: 'PAYMENT_IN_PROGRESS', updated_at: new Date(Date.now() - 60_000) });
-  await database.db('schedules').where({ id: b.scheduleId }).increment('version', 1);
-  await service.payments.reconcile();
-  t.is((await reservation(b.reservationId)).status, 'PENDING');
+  const begun = await crashAfterBegin(b, mock.checkout(b.orderId, b.amount));
+  t.true(begun.ok);
+  t.is((await reservation(b.reservationId)).status, 'PAYMENT_IN_PROGRESS');
+  const report = await service.payments.reconcile();
+  t.is(report.confirmed, 1);
+  t.is((await reservation(b.reservationId)).status, 'CONFIRMED');
+  t.is(mock.confirmCount(b.orderId), 1);
+});
+
+test.serial('the reconciler sends an attempt the gateway refuses for good (no checkout session) back to PENDING, not counted as a decline', async (t) => {
+  const b = await bookPending(database.db, service);
+  t.true((await crashAfterBegin(b, 'tgen_never_checked_out')).ok);
+  const report = await service.payments.reconcile();
+  t.is(report.released, 1);
+  const row = await reservation(b.reservationId);
+  t.is(row.status, 'PENDING');
+  t.is(row.payment_attempts, 0);
+  t.is((await database.db('payment_attempts').where({ reservation_id: b.reservationId }).first()).outcome, 'DECLINED');
 });
 
 test.serial('saving after approval fails: the client still gets 200, and the durable retry lands it', async (t) => {
@@ -118,7 +140,8 @@ test.serial('saving after approval fails: the client still gets 200, and the dur
 });
 
 test.serial('a refund the gateway fails is retried until it is done, never forgotten', async (t) => {
-  const b = await bookPending(database.db, service);
+  // Three days ahead: more than 24 h before the start whatever the hour, so the policy refunds it all.
+  const b = await bookPending(database.db, service, { scheduleId: await makeSchedule(database.db, { date: addDays(kstDate(new Date()), 3) }) });
   t.is((await pay(service, b)).status, 200);
   mock.setSwitches({ failureRate: 1 });
   const canceled = await service.request('POST', `/reservations/${b.reservationId}/cancel`, { token: b.token, body: { reason: 'sick' } });
@@ -132,4 +155,13 @@ test.serial('a refund the gateway fails is retried until it is done, never forgo
   const payment = await database.db('payments').where({ reservation_id: b.reservationId }).first();
   t.true(payment.refund_attempts >= 1);
   t.is(payment.refunded_amount, b.amount);
+});
+
+test.serial('the reconciliation report is empty after all of the above', async (t) => {
+  await service.payments.reconcile();
+  const report = await service.payments.report({ since: startedAt });
+  t.true(report.complete);
+  t.deepEqual(report.chargedWithoutBooking, []);
+  t.deepEqual(report.bookedWithoutPayment, []);
+  t.deepEqual(report.refundsPending, []);
 });

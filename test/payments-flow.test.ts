@@ -1,14 +1,16 @@
 import test from 'ava';
 import { startTossMock, type TossMock } from '../src/tossmock/index.js';
-import { bookPending, newPaymentKey, pay } from './helpers/booking.js';
+import { bookPending, checkout, newPaymentKey, pay } from './helpers/booking.js';
 import { createTestDatabase, type TestDatabase } from './helpers/database.js';
-import { makeUsers } from './helpers/fixtures.js';
+import { makeSchedule, makeUsers } from './helpers/fixtures.js';
+import { addDays, kstDate } from '../src/time/kst.js';
 import { startTestService, type TestService } from './helpers/service.js';
 
 let database: TestDatabase;
 let mock: TossMock;
 let service: TestService;
 let testCode: string | undefined;
+const startedAt = new Date(Date.now() - 1000);
 
 test.before(async () => {
   database = await createTestDatabase(20);
@@ -30,13 +32,14 @@ test.serial('the happy path: signup, login, hold, reserve, pay, confirmed, cance
   t.is(signup.status, 201);
   const login = await service.request('POST', '/auth/login', { body: { email: signup.body.email, password: 'a-long-password' } });
   t.is(login.status, 200);
-  const { scheduleId } = await bookPending(database.db, service);
+  // Three days ahead: more than 24 h before the start whatever the hour, so the policy refunds it all.
+  const { scheduleId } = await bookPending(database.db, service, { scheduleId: await makeSchedule(database.db, { date: addDays(kstDate(new Date()), 3) }) });
   await service.request('DELETE', `/schedules/${scheduleId}/hold`, { token: service.tokenFor((await schedule(scheduleId)).held_by) });
   const token = login.body.token as string;
   t.is((await service.request('POST', `/schedules/${scheduleId}/hold`, { token })).status, 200);
   const created = await service.request('POST', '/reservations', { token, body: { scheduleId, participants: 2 } });
   t.is(created.status, 201);
-  const paymentKey = newPaymentKey();
+  const paymentKey = await checkout(service, created.body);
   const paid = await service.request('POST', '/orders', { token, body: { reservationId: created.body.id, paymentKey, orderId: created.body.orderId, amount: created.body.amount } });
   t.is(paid.status, 200);
   t.is(paid.body.status, 'CONFIRMED');
@@ -64,7 +67,8 @@ test.serial('the happy path: signup, login, hold, reserve, pay, confirmed, cance
 
 test.serial('50 concurrent POST /orders for one reservation: one gateway confirm, one CONFIRMED, the rest 409', async (t) => {
   const b = await bookPending(database.db, service);
-  const responses = await Promise.all(Array.from({ length: 50 }, () => pay(service, b)));
+  const paymentKey = await checkout(service, b);
+  const responses = await Promise.all(Array.from({ length: 50 }, () => pay(service, b, { paymentKey })));
   t.is(responses.filter((r) => r.status === 200).length, 1);
   t.is(responses.filter((r) => r.status === 409 && r.body.code === 'RESERVATION_NOT_PAYABLE').length, 49);
   t.is(mock.confirmCount(b.orderId), 1);
@@ -72,42 +76,85 @@ test.serial('50 concurrent POST /orders for one reservation: one gateway confirm
   t.is((await database.db('payments').where({ reservation_id: b.reservationId })).length, 1);
 });
 
-const DECLINES: [string, number, string][] = [
-  ['REJECT_CARD_COMPANY', 422, 'REJECT_CARD_COMPANY'],
-  ['INVALID_CARD_EXPIRATION', 400, 'INVALID_CARD_EXPIRATION'],
-  ['EXCEED_MAX_DAILY_PAYMENT_COUNT', 400, 'EXCEED_MAX_DAILY_PAYMENT_COUNT'],
-  ['PROVIDER_ERROR', 400, 'PROVIDER_ERROR'],
-  ['UNAUTHORIZED_KEY', 502, 'PAYMENT_GATEWAY_ERROR'],
-  ['FAILED_PAYMENT_INTERNAL_SYSTEM_PROCESSING', 502, 'PAYMENT_GATEWAY_ERROR'],
-  ['UNKNOWN_PAYMENT_ERROR', 502, 'PAYMENT_GATEWAY_ERROR'],
+// Toss code → our answer. Card refusals count towards MAX_PAYMENT_ATTEMPTS; temporary ones and our own faults do not.
+const DEFINITE: [string, number, string, number][] = [
+  ['REJECT_CARD_COMPANY', 422, 'PAYMENT_DECLINED', 1],
+  ['INVALID_CARD_EXPIRATION', 422, 'PAYMENT_DECLINED', 1],
+  ['EXCEED_MAX_DAILY_PAYMENT_COUNT', 422, 'PAYMENT_DECLINED', 1],
+  ['PROVIDER_ERROR', 503, 'PAYMENT_RETRY_LATER', 0],
+  ['UNAUTHORIZED_KEY', 502, 'PAYMENT_GATEWAY_ERROR', 0],
 ];
 
-for (const [gatewayCode, status, code] of DECLINES) {
-  test.serial(`POST /orders: a gateway ${gatewayCode} answers ${status} ${code}, charges nothing and leaves the reservation PENDING`, async (t) => {
+for (const [gatewayCode, status, code, declines] of DEFINITE) {
+  test.serial(`POST /orders: a gateway ${gatewayCode} answers ${status} ${code} in English with gatewayCode, charges nothing and leaves the reservation PENDING`, async (t) => {
     const b = await bookPending(database.db, service);
     testCode = gatewayCode;
     const res = await pay(service, b).finally(() => (testCode = undefined));
     t.is(res.status, status);
     t.is(res.body.code, code);
-    t.is(res.body.attempts, 1);
+    t.is(res.body.gatewayCode, gatewayCode);
+    t.regex(res.body.message, /^[\x20-\x7e]+$/, 'our own English text, not the gateway\'s');
+    t.is(res.body.attempts, declines);
     t.false(res.body.payOnSite);
     t.is(mock.confirmCount(b.orderId), 0);
     t.is((await reservation(b.reservationId)).status, 'PENDING');
+    const [attempt] = (await service.request('GET', `/reservations/${b.reservationId}/payment-attempts`, { token: b.token })).body;
+    t.is(attempt.outcome, code === 'PAYMENT_RETRY_LATER' ? 'RETRYABLE' : 'DECLINED');
   });
 }
 
-test.serial('POST /orders: three declines say payOnSite, every attempt is listed with its code, and a fourth try can still pay', async (t) => {
+test.serial('POST /orders: Accept-Language: ko answers our Korean text, with the same code and gatewayCode', async (t) => {
+  const b = await bookPending(database.db, service);
+  testCode = 'REJECT_CARD_PAYMENT';
+  const res = await pay(service, b, { headers: { 'accept-language': 'ko-KR' } }).finally(() => (testCode = undefined));
+  t.is(res.body.code, 'PAYMENT_DECLINED');
+  t.is(res.body.gatewayCode, 'REJECT_CARD_PAYMENT');
+  t.regex(res.body.message, /[가-힣]/);
+});
+
+for (const gatewayCode of ['FAILED_PAYMENT_INTERNAL_SYSTEM_PROCESSING', 'UNKNOWN_PAYMENT_ERROR']) {
+  test.serial(`POST /orders: a gateway 5xx ${gatewayCode} is no proof of "nothing charged": 202 PAYMENT_PENDING, and the reconciler settles it`, async (t) => {
+    const b = await bookPending(database.db, service);
+    testCode = gatewayCode;
+    const res = await pay(service, b).finally(() => (testCode = undefined));
+    t.is(res.status, 202);
+    t.is(res.body.status, 'PAYMENT_PENDING');
+    t.is(res.headers.get('location'), `/reservations/${b.reservationId}`);
+    t.is((await reservation(b.reservationId)).status, 'PAYMENT_IN_PROGRESS');
+    await service.payments.reconcile(new Date(Date.now() + service.config.reconcileAfterMs + 1000));
+    t.is((await reservation(b.reservationId)).status, 'CONFIRMED');
+    t.is(mock.confirmCount(b.orderId), 1);
+  });
+}
+
+test.serial('POST /orders: three card declines say payOnSite; a fourth POST answers 409 PAY_ON_SITE and never reaches the gateway', async (t) => {
   const b = await bookPending(database.db, service);
   testCode = 'REJECT_CARD_COMPANY';
   const answers = [];
   for (let i = 0; i < 3; i += 1) answers.push(await pay(service, b));
   testCode = undefined;
   t.deepEqual(answers.map((a) => [a.body.attempts, a.body.payOnSite]), [[1, false], [2, false], [3, true]]);
-  t.is((await pay(service, b)).status, 200);
-  await service.actors.history.flush();
+  let confirms = 0;
+  const count = () => (confirms += 1);
+  mock.events.on('confirming', count);
+  const fourth = await pay(service, b).finally(() => mock.events.off('confirming', count));
+  t.is(fourth.status, 409);
+  t.is(fourth.body.code, 'PAY_ON_SITE');
+  t.is(confirms, 0);
+  t.is(mock.confirmCount(b.orderId), 0);
+  t.is((await reservation(b.reservationId)).status, 'PENDING');
   const attempts = await service.request('GET', `/reservations/${b.reservationId}/payment-attempts`, { token: b.token });
-  t.deepEqual(attempts.body.map((a: { success: boolean; code: string }) => [a.success, a.code]), [[false, 'REJECT_CARD_COMPANY'], [false, 'REJECT_CARD_COMPANY'], [false, 'REJECT_CARD_COMPANY'], [true, 'DONE']]);
-  t.is((await reservation(b.reservationId)).payment_attempts, 4);
+  t.deepEqual(attempts.body.map((a: { outcome: string; gatewayCode: string }) => [a.outcome, a.gatewayCode]), [['DECLINED', 'REJECT_CARD_COMPANY'], ['DECLINED', 'REJECT_CARD_COMPANY'], ['DECLINED', 'REJECT_CARD_COMPANY']]);
+  t.is((await reservation(b.reservationId)).payment_attempts, 3);
+});
+
+test.serial('POST /orders: temporary refusals do not count towards PAY_ON_SITE', async (t) => {
+  const b = await bookPending(database.db, service);
+  testCode = 'PROVIDER_ERROR';
+  for (let i = 0; i < 4; i += 1) t.is((await pay(service, b)).status, 503);
+  testCode = undefined;
+  t.is((await pay(service, b)).status, 200);
+  t.is((await reservation(b.reservationId)).payment_attempts, 0);
 });
 
 test.serial('POST /orders: the wrong amount answers 400 AMOUNT_MISMATCH, calls no gateway and writes nothing', async (t) => {
@@ -143,7 +190,7 @@ test.serial('POST /orders: malformed bodies answer 400 INVALID_REQUEST and call 
 
 test.serial('POST /orders: an Idempotency-Key replays the first answer without a second gateway call', async (t) => {
   const b = await bookPending(database.db, service);
-  const paymentKey = newPaymentKey();
+  const paymentKey = await checkout(service, b);
   const first = await pay(service, b, { paymentKey, idempotencyKey: `idem-${b.reservationId}` });
   const again = await pay(service, b, { paymentKey, idempotencyKey: `idem-${b.reservationId}` });
   t.is(first.status, 200);
@@ -174,4 +221,13 @@ test.serial('POST /reservations/:id/cancel: someone else\'s answers 404, an expi
   const again = await service.request('POST', `/reservations/${b.reservationId}/cancel`, { token: b.token, body: {} });
   t.is(again.status, 409);
   t.is(again.body.code, 'NOT_CANCELABLE');
+});
+
+test.serial('the reconciliation report is empty after all of the above', async (t) => {
+  await service.payments.reconcile(new Date(Date.now() + service.config.reconcileAfterMs + 1000));
+  const report = await service.payments.report({ since: startedAt });
+  t.true(report.complete);
+  t.deepEqual(report.chargedWithoutBooking, []);
+  t.deepEqual(report.bookedWithoutPayment, []);
+  t.deepEqual(report.refundsPending, []);
 });

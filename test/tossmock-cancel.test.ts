@@ -1,11 +1,11 @@
 import test from 'ava';
 import { startTossMock, type TossMock } from '../src/tossmock/index.js';
-import { call, freshIds, paid } from './tossmock-helpers.js';
+import { call, freshIds, LOOSE, paid } from './tossmock-helpers.js';
 
 let mock: TossMock;
 
 test.before(async () => {
-  mock = await startTossMock();
+  mock = await startTossMock(LOOSE);
 });
 
 test.after.always(() => mock?.close());

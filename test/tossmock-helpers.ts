@@ -24,8 +24,14 @@ export function freshIds(): { paymentKey: string; orderId: string } {
   return { paymentKey: `tpk_${id}`, orderId: `order_${id}` };
 }
 
+/**
+ * Options for the tests of auth, idempotency, cancels and faults: they confirm ids of their own
+ * choosing, so checkout sessions are off; tossmock-strict.test.ts covers sessions.
+ */
+export const LOOSE: TossMockOptions = { requireCheckout: false };
+
 export async function startMock(t: ExecutionContext, options?: TossMockOptions): Promise<TossMock> {
-  const mock = await startTossMock(options);
+  const mock = await startTossMock({ ...LOOSE, ...options });
   t.teardown(() => mock.close());
   return mock;
 }

@@ -107,14 +107,14 @@ test('Idempotency-Key: a key is forgotten 15 days after its first use', async (t
   t.is(afterTtl.body.code, 'ALREADY_PROCESSED_PAYMENT');
 });
 
-test('Idempotency-Key: a 301-character key answers 400 INVALID_REQUEST and charges nothing', async (t) => {
+test('Idempotency-Key: a 301-character key answers 400 INVALID_IDEMPOTENCY_KEY and charges nothing', async (t) => {
   const mock = await startMock(t);
   const ids = freshIds();
 
   const tooLong = await confirm(mock, { ...ids, amount: 1000 }, { 'idempotency-key': 'k'.repeat(301) });
 
   t.is(tooLong.status, 400);
-  t.is(tooLong.body.code, 'INVALID_REQUEST');
+  t.is(tooLong.body.code, 'INVALID_IDEMPOTENCY_KEY');
   t.is(mock.confirmCount(ids.orderId), 0);
   const longest = await confirm(mock, { ...ids, amount: 1000 }, { 'idempotency-key': 'k'.repeat(300) });
   t.is(longest.status, 200);

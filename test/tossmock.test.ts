@@ -1,11 +1,11 @@
 import test from 'ava';
 import { startTossMock, type TossMock } from '../src/tossmock/index.js';
-import { basic, call, confirm, freshIds } from './tossmock-helpers.js';
+import { basic, call, confirm, freshIds, LOOSE } from './tossmock-helpers.js';
 
 let mock: TossMock;
 
 test.before(async () => {
-  mock = await startTossMock();
+  mock = await startTossMock(LOOSE);
 });
 
 test.after.always(() => mock?.close());
@@ -146,8 +146,8 @@ for (const [label, makeBody] of invalidBodies) {
 
 test('POST /v1/payments/confirm: accepts orderIds of 6 and 64 characters and a 200-character paymentKey', async (t) => {
   const tag = freshIds().orderId.slice(-6);
-  const short = await confirm(mock, { paymentKey: `short_${tag}`, orderId: tag, amount: 1 });
-  const long = await confirm(mock, { paymentKey: 'p'.repeat(194) + tag, orderId: `${tag}_`.padEnd(64, 'x'), amount: 1 });
+  const short = await confirm(mock, { paymentKey: `short_${tag}`, orderId: tag, amount: 100 });
+  const long = await confirm(mock, { paymentKey: 'p'.repeat(194) + tag, orderId: `${tag}_`.padEnd(64, 'x'), amount: 100 });
   t.is(short.status, 200);
   t.is(long.status, 200);
 });

@@ -73,5 +73,11 @@ export function sqlStateOf(err: unknown): string | undefined {
 /** PostgreSQL's unique_violation. */
 export const isUniqueViolation = (err: unknown): boolean => sqlStateOf(err) === '23505';
 
-/** PostgreSQL's foreign_key_violation: the row is still referenced, or references nothing. */
-export const isForeignKeyViolation = (err: unknown): boolean => sqlStateOf(err) === '23503';
+/**
+ * PostgreSQL's foreign_key_violation (23503): the row is still referenced, or references nothing.
+ * PGlite reports a RESTRICT reference as restrict_violation (23001); it means the same here.
+ */
+export const isForeignKeyViolation = (err: unknown): boolean => {
+  const state = sqlStateOf(err);
+  return state === '23503' || state === '23001';
+};

@@ -1,5 +1,5 @@
 import type { Context, Next } from 'koa';
-import { isDatabaseUnavailable, sqlStateOf } from '../db/errors.js';
+import { isDatabaseUnavailable, isForeignKeyViolation, sqlStateOf } from '../db/errors.js';
 import type { Logger } from '../logger.js';
 import { requestLog } from './request-log.js';
 
@@ -61,7 +61,7 @@ function toResponse(err: unknown): { status: number; body: Record<string, unknow
   if (isDatabaseUnavailable(err)) return { status: 503, body: { code: 'DATABASE_UNAVAILABLE', message: 'the database is unavailable; try again shortly' } };
   // A last line of defence: input the schemas let through but PostgreSQL refused is still the client's.
   const state = sqlStateOf(err);
-  if (state === '23505' || state === '23503') return { status: 409, body: { code: 'CONFLICT', message: 'this conflicts with existing data' } };
+  if (state === '23505' || isForeignKeyViolation(err)) return { status: 409, body: { code: 'CONFLICT', message: 'this conflicts with existing data' } };
   if (state?.startsWith('22') || state === '23502' || state === '23514') return { status: 400, body: { code: 'INVALID_REQUEST', message: 'a value is out of range or malformed' } };
   return { status: 500, body: { code: 'INTERNAL_ERROR', message: 'something went wrong on our side' } };
 }

@@ -12,5 +12,5 @@ export function countReplies(m: Metrics) {
 }
 
 export function countPaymentOutcomes(m: Metrics) {
-  return (outcome: 'approved' | 'declined' | 'unknown', code: string | null): void => m.paymentOutcomes.inc({ outcome, code: code ?? (outcome === 'approved' ? 'DONE' : 'NONE') });
+  return (outcome: 'approved' | 'declined' | 'retryable' | 'unknown', code: string | null): void => m.paymentOutcomes.inc({ outcome, code: code ?? (outcome === 'approved' ? 'DONE' : 'NONE') });
 }

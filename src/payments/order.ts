@@ -1,10 +1,13 @@
-import { beginPayment, settlePayment, type Failure, type ReservationSummary } from '../actors/schedule/index.js';
+import { beginPayment, type Failure } from '../actors/schedule/index.js';
 import { findReservationRef } from '../db/repositories/reservation-refs.js';
-import type { NewPayment } from '../db/repositories/payments.js';
-import { confirmPayment, type ConfirmVerdict } from './confirm.js';
-import { isMerchantOrGatewayFault, type GatewayPayment } from './gateway.js';
+import { markUnknown, setAttemptKey } from '../db/repositories/payment-attempts.js';
+import { isOurFault } from './codes.js';
+import { confirmKey, confirmPayment, type ConfirmVerdict } from './confirm.js';
 import { scheduleFollowUp } from './followups.js';
-import { refundOrphan, type RefundState } from './refunds.js';
+import type { GatewayPayment } from './gateway.js';
+import type { PaymentMessageCode } from './messages.js';
+import type { RefundState } from './refunds.js';
+import { applyApproval, applyDecline, type AttemptRef } from './settle.js';
 import type { PaymentDeps, PaymentSummary } from './types.js';
 
 export interface OrderInput {
@@ -15,90 +18,71 @@ export interface OrderInput {
   amount: number;
 }
 
+/**
+ * - confirmed: approved and saved (or saved by a durable retry);
+ * - declined: a definite "nothing was charged" (a refusal, or a temporary failure after retries);
+ * - pending: no definite answer; the reservation stays PAYMENT_IN_PROGRESS until the reconciler settles it.
+ */
 export type OrderOutcome =
   | { kind: 'confirmed'; reservationId: number; payment: PaymentSummary }
-  | { kind: 'declined'; httpStatus: number; code: string; message: string; attempts: number; payOnSite: boolean }
-  | { kind: 'in-progress'; reservationId: number }
-  | { kind: 'rejected'; code: 'RESERVATION_NOT_FOUND' | 'RESERVATION_NOT_PAYABLE' | 'AMOUNT_MISMATCH' | 'ORDER_MISMATCH' | Failure['code']; refund?: RefundState | null };
+  | { kind: 'declined'; httpStatus: number; code: PaymentMessageCode; gatewayCode: string; attempts: number; payOnSite: boolean }
+  | { kind: 'pending'; reservationId: number }
+  | { kind: 'rejected'; code: 'RESERVATION_NOT_FOUND' | 'RESERVATION_NOT_PAYABLE' | 'AMOUNT_MISMATCH' | 'ORDER_MISMATCH' | 'PAY_ON_SITE' | Failure['code']; refund?: RefundState | null };
 
-const summary = (p: GatewayPayment): PaymentSummary => ({ paymentKey: p.paymentKey, orderId: p.orderId, amount: p.totalAmount, method: p.method, status: p.status, approvedAt: p.approvedAt });
-
-export const toNewPayment = (reservationId: number, p: GatewayPayment): NewPayment => ({
-  reservationId,
-  paymentKey: p.paymentKey,
-  orderId: p.orderId,
-  amount: p.totalAmount,
-  status: p.status,
-  method: p.method,
-  approvedAt: p.approvedAt ? new Date(p.approvedAt) : null,
-  gatewayResponse: p.raw,
-});
+export const summary = (p: GatewayPayment): PaymentSummary => ({ paymentKey: p.paymentKey, orderId: p.orderId, amount: p.totalAmount, method: p.method, status: p.status, approvedAt: p.approvedAt });
 
 /**
- * POST /orders as a story: the schedule actor checks and marks the reservation PAYMENT_IN_PROGRESS
- * (so expiry leaves it alone), the gateway is called outside the actor, and its answer goes back
- * to the actor as a message. Once the gateway approves, the customer has paid: the answer is
- * success even if saving fails, and the save is retried durably.
+ * POST /orders as a story: the schedule actor checks the reservation, refuses once it has had
+ * MAX_PAYMENT_ATTEMPTS declines (PAY_ON_SITE, no gateway call), and marks it PAYMENT_IN_PROGRESS
+ * with the attempt recorded; the gateway is called outside the actor, and its answer goes back to
+ * the actor as a message. Approved: success, even if saving fails (the save is retried durably).
+ * Declined: back to PENDING. Unknown: nothing is guessed; the reservation stays in progress.
  */
 export async function placeOrder(deps: PaymentDeps, input: OrderInput): Promise<OrderOutcome> {
   const ref = await findReservationRef(deps.db, input.reservationId);
   if (!ref || ref.userId !== input.userId) return { kind: 'rejected', code: 'RESERVATION_NOT_FOUND' };
   if (ref.status !== 'PENDING') return { kind: 'rejected', code: 'RESERVATION_NOT_PAYABLE' };
-  const begun = await beginPayment(deps.schedules, { scheduleId: ref.scheduleId, ...input });
-  if (!begun.ok) return { kind: 'rejected', code: begun.code === 'SCHEDULE_NOT_FOUND' ? 'RESERVATION_NOT_FOUND' : begun.code };
-
-  const verdict = await confirmPayment(deps.gateway, input);
-  deps.onOutcome?.(verdict.kind, verdict.kind === 'declined' ? verdict.code : null);
-  recordAttempt(deps, input, verdict);
-  if (verdict.kind === 'unknown') {
-    deps.log.warn({ reservationId: input.reservationId, reason: verdict.reason }, 'payment outcome unknown; the reconciler will settle it');
-    return { kind: 'in-progress', reservationId: input.reservationId };
-  }
-  if (verdict.kind === 'approved') return saveApproval(deps, ref.scheduleId, input.reservationId, verdict.payment);
-
-  const settled = await settlePayment(deps.schedules, { scheduleId: ref.scheduleId, reservationId: input.reservationId, outcome: { kind: 'declined' } });
-  const attempts = settled.ok ? settled.reservation.paymentAttempts : begun.reservation.paymentAttempts + 1;
-  const merchantFault = isMerchantOrGatewayFault(verdict.code) || verdict.httpStatus >= 500;
-  return {
-    kind: 'declined',
-    httpStatus: merchantFault ? 502 : verdict.httpStatus === 400 ? 400 : 422,
-    code: merchantFault ? 'PAYMENT_GATEWAY_ERROR' : verdict.code,
-    message: merchantFault ? 'the card gateway could not take the payment; nothing was charged' : verdict.message,
-    attempts,
-    payOnSite: attempts >= deps.config.maxPaymentAttempts,
-  };
-}
-
-async function saveApproval(deps: PaymentDeps, scheduleId: number, reservationId: number, payment: GatewayPayment): Promise<OrderOutcome> {
-  const confirmed: OrderOutcome = { kind: 'confirmed', reservationId, payment: summary(payment) };
-  const saved = await settlePayment(deps.schedules, { scheduleId, reservationId, outcome: { kind: 'approved', payment: toNewPayment(reservationId, payment) } }).catch(
-    (err: unknown): Failure => {
-      deps.log.error({ err, reservationId }, 'saving an approved payment failed');
-      return { ok: false, code: 'ACTOR_FAILED' };
-    },
-  );
-  if (saved.ok) return confirmed;
-  if (saved.code === 'RESERVATION_NOT_PAYABLE') {
-    const refund = await refundOrphan(deps, toNewPayment(reservationId, payment));
-    return { kind: 'rejected', code: 'RESERVATION_NOT_PAYABLE', refund };
-  }
-  const { reservationId: _, ...rest } = toNewPayment(reservationId, payment);
-  await scheduleFollowUp(deps, { type: 'SaveApproval', scheduleId, reservationId, payment: { ...rest, approvedAt: payment.approvedAt } });
-  deps.log.warn({ reservationId, code: saved.code }, 'approved payment not saved yet; a durable retry will save it');
-  return confirmed;
-}
-
-function recordAttempt(deps: PaymentDeps, input: OrderInput, verdict: ConfirmVerdict): void {
-  deps.recordAttempt({
-    reservationId: input.reservationId,
-    orderId: input.orderId,
-    paymentKey: input.paymentKey,
-    amount: input.amount,
-    success: verdict.kind === 'approved',
-    code: verdict.kind === 'declined' ? verdict.code : verdict.kind === 'unknown' ? 'OUTCOME_UNKNOWN' : 'DONE',
-    message: verdict.kind === 'declined' ? verdict.message : verdict.kind === 'unknown' ? verdict.reason : null,
-    at: new Date(),
+  const begun = await beginPayment(deps.schedules, {
+    scheduleId: ref.scheduleId,
+    ...input,
+    idempotencyKey: confirmKey(input),
+    maxDeclines: deps.config.maxPaymentAttempts,
+    checkAt: new Date(Date.now() + deps.config.reconcileAfterMs),
   });
+  if (!begun.ok) return { kind: 'rejected', code: begun.code === 'SCHEDULE_NOT_FOUND' ? 'RESERVATION_NOT_FOUND' : begun.code };
+  const at: AttemptRef = { scheduleId: ref.scheduleId, reservationId: input.reservationId, attemptId: begun.attemptId };
+
+  const { verdict, key } = await confirmPayment(deps.gateway, input, {
+    retries: deps.config.paymentConfirmRetries,
+    backoffMs: deps.config.paymentRetryBackoffMs,
+    onNewKey: (k) => setAttemptKey(deps.db, begun.attemptId, k),
+  });
+  deps.onOutcome?.(verdict.kind, verdict.kind === 'approved' ? null : verdict.code);
+
+  if (verdict.kind === 'approved') return approved(deps, at, verdict.payment);
+  if (verdict.kind === 'unknown') {
+    await markUnknown(deps.db, begun.attemptId, { gatewayCode: verdict.code, reason: verdict.reason, idempotencyKey: key, nextCheckAt: new Date(Date.now() + deps.config.reconcileAfterMs) });
+    deps.log.warn({ reservationId: input.reservationId, reason: verdict.reason }, 'payment outcome unknown; the reconciler will settle it');
+    return { kind: 'pending', reservationId: input.reservationId };
+  }
+  const settled = await applyDecline(deps, at, verdict);
+  const declines = settled.ok ? settled.reservation.paymentAttempts : begun.reservation.paymentAttempts + (verdict.kind === 'declined' && verdict.counts ? 1 : 0);
+  return { kind: 'declined', ...answerFor(verdict), gatewayCode: verdict.code, attempts: declines, payOnSite: declines >= deps.config.maxPaymentAttempts };
 }
 
-export type { ReservationSummary };
+function answerFor(verdict: Extract<ConfirmVerdict, { kind: 'declined' | 'retryable' }>): { httpStatus: number; code: PaymentMessageCode } {
+  if (verdict.kind === 'retryable') return { httpStatus: 503, code: 'PAYMENT_RETRY_LATER' };
+  if (verdict.code === 'NOT_FOUND_PAYMENT_SESSION') return { httpStatus: 422, code: 'PAYMENT_SESSION_INVALID' };
+  if (!verdict.counts && isOurFault(verdict.code)) return { httpStatus: 502, code: 'PAYMENT_GATEWAY_ERROR' };
+  return { httpStatus: 422, code: 'PAYMENT_DECLINED' };
+}
+
+async function approved(deps: PaymentDeps, at: AttemptRef, payment: GatewayPayment): Promise<OrderOutcome> {
+  const applied = await applyApproval(deps, at, payment);
+  if (applied.kind === 'refunded') return { kind: 'rejected', code: 'RESERVATION_NOT_PAYABLE', refund: applied.refund };
+  if (applied.kind === 'not-saved') {
+    await scheduleFollowUp(deps, { type: 'SaveApproval', ...at, payment });
+    deps.log.warn({ reservationId: at.reservationId, code: applied.code }, 'approved payment not saved yet; a durable retry will save it');
+  }
+  return { kind: 'confirmed', reservationId: at.reservationId, payment: summary(payment) };
+}

@@ -1,4 +1,4 @@
-import type { GatewayPayment, GatewayResult, PaymentGateway } from './gateway.js';
+import type { GatewayCancel, GatewayPayment, GatewayResult, GatewayTransaction, PaymentGateway, TransactionsResult } from './gateway.js';
 
 export interface TossClientOptions {
   baseUrl: string;
@@ -37,7 +37,22 @@ export function createTossClient(options: TossClientOptions): PaymentGateway {
     return { kind: 'rejected', httpStatus: res.status, code, message };
   }
 
+  async function transactions(q: { from: Date; to: Date; startingAfter?: string; limit: number }): Promise<TransactionsResult> {
+    // Toss's period is to the second, the end second included (https://docs.tosspayments.com/guides/apis/transactions).
+    const params = new URLSearchParams({ startDate: kst(q.from), endDate: kst(q.to), limit: String(q.limit) });
+    if (q.startingAfter) params.set('startingAfter', q.startingAfter);
+    try {
+      const res = await fetch(`${base}/v1/transactions?${params}`, { headers: { ...options.headers?.('/v1/transactions'), authorization }, signal: AbortSignal.timeout(options.timeoutMs) });
+      const body: unknown = JSON.parse(await res.text());
+      if (!res.ok || !Array.isArray(body)) return { kind: 'failed', reason: `gateway answered ${res.status}` };
+      return { kind: 'ok', transactions: body.map(toTransaction) };
+    } catch (err) {
+      return { kind: 'failed', reason: err instanceof Error ? err.message : 'transactions lookup failed' };
+    }
+  }
+
   return {
+    transactions,
     confirm: (input, key) => call('POST', '/v1/payments/confirm', input, key),
     cancel: (paymentKey, input, key) =>
       call('POST', `/v1/payments/${encodeURIComponent(paymentKey)}/cancel`, { cancelReason: input.reason, ...(input.amount ? { cancelAmount: input.amount } : {}) }, key),
@@ -54,7 +69,15 @@ function parseJson(text: string): Record<string, unknown> | null {
   }
 }
 
+/** Toss prints Korea time with its offset; we keep every time as UTC ISO (`…Z`). */
+const utc = (v: unknown): string | null => (typeof v === 'string' && !Number.isNaN(Date.parse(v)) ? new Date(v).toISOString() : null);
+
+/** Toss's transaction period is Korea time without an offset (yyyy-MM-ddTHH:mm:ss). */
+const kst = (d: Date) => new Date(d.getTime() + 9 * 3600_000).toISOString().slice(0, 19);
+
 function toPayment(p: Record<string, unknown>): GatewayPayment {
+  const cancels = Array.isArray(p.cancels) ? (p.cancels as Record<string, unknown>[]) : [];
+  const failure = p.failure && typeof p.failure === 'object' ? (p.failure as Record<string, unknown>) : null;
   return {
     paymentKey: String(p.paymentKey),
     orderId: String(p.orderId),
@@ -62,7 +85,13 @@ function toPayment(p: Record<string, unknown>): GatewayPayment {
     method: typeof p.method === 'string' ? p.method : null,
     totalAmount: Number(p.totalAmount),
     balanceAmount: Number(p.balanceAmount),
-    approvedAt: typeof p.approvedAt === 'string' ? p.approvedAt : null,
+    approvedAt: utc(p.approvedAt),
+    cancels: cancels.map((c): GatewayCancel => ({ transactionKey: String(c.transactionKey), cancelAmount: Number(c.cancelAmount), canceledAt: utc(c.canceledAt) })),
+    failure: failure ? { code: String(failure.code), message: String(failure.message) } : null,
     raw: p,
   };
+}
+
+function toTransaction(t: Record<string, unknown>): GatewayTransaction {
+  return { transactionKey: String(t.transactionKey), paymentKey: String(t.paymentKey), orderId: String(t.orderId), status: String(t.status), amount: Number(t.amount), transactionAt: utc(t.transactionAt) ?? '' };
 }

@@ -1,6 +1,7 @@
 import type { Db } from '../db/knex.js';
 import type { Role } from '../db/models/index.js';
-import { listPaymentAttempts, listTimeline, type BookingEvent, type PaymentAttempt } from '../db/repositories/history.js';
+import { listTimeline, type BookingEvent } from '../db/repositories/history.js';
+import { listAttempts, type AttemptView } from '../db/repositories/payment-attempts.js';
 import { findReservationView, listUserReservations, type ReservationView } from '../db/repositories/reservations.js';
 
 export const mine = (db: Db, userId: number): Promise<ReservationView[]> => listUserReservations(db, userId);
@@ -12,7 +13,8 @@ export async function visibleReservation(db: Db, id: number, caller: { userId: n
   return reservation;
 }
 
-export const paymentAttempts = (db: Db, reservationId: number): Promise<PaymentAttempt[]> => listPaymentAttempts(db, reservationId);
+/** Every payment attempt, written with the state change it started or ended, oldest first. */
+export const paymentAttempts = (db: Db, reservationId: number): Promise<AttemptView[]> => listAttempts(db, reservationId);
 
 /** The reservation's timeline (holds, payment steps, expiry, cancel), oldest first. */
 export const timeline = (db: Db, reservation: ReservationView): Promise<BookingEvent[]> =>

@@ -1,7 +1,7 @@
 import Koa from 'koa';
 import { adminRouter } from './admin.js';
 import { errorHandler } from './error-handler.js';
-import { paymentsRouter } from './routes.js';
+import { paymentsRouter, transactionsRouter } from './routes.js';
 import type { TossMockState } from './state.js';
 
 /** The mock as a Koa app that is not listening; use app.callback() to mount it. */
@@ -14,5 +14,8 @@ export function createTossMockApp(state: TossMockState): Koa {
   app.use(admin.allowedMethods());
   app.use(payments.routes());
   app.use(payments.allowedMethods());
+  const transactions = transactionsRouter(state);
+  app.use(transactions.routes());
+  app.use(transactions.allowedMethods());
   return app;
 }

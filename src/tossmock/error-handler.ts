@@ -1,9 +1,9 @@
 import type { Context, Middleware } from 'koa';
-import { TossError } from './error-codes.js';
+import { languageOf, TossError } from './error-codes.js';
 
 export function sendTossError(ctx: Context, err: TossError): void {
   ctx.status = err.status;
-  ctx.body = err.toBody();
+  ctx.body = err.toBody(languageOf(ctx.get('accept-language') || undefined));
 }
 
 /**

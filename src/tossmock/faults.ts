@@ -1,4 +1,4 @@
-import type { Middleware } from 'koa';
+import type { Context, Middleware } from 'koa';
 import { TossError } from './error-codes.js';
 import type { TossMockState } from './state.js';
 import type { Latency } from './types.js';
@@ -26,18 +26,22 @@ function pause(state: TossMockState, ms: number): Promise<void> {
 }
 
 /**
- * Holds the answer back by the configured latency, whatever it is. With
- * `dropApproved`, an approved answer is then never sent: the socket is
- * destroyed, so the client sees a connection error although it was charged.
+ * Holds the answer back by the configured latency. With `commit: before` the work below runs
+ * first and the answer waits; with `commit: after` the wait comes first, so the ledger is written
+ * only at its end, as at a slow gateway. With `dropApproved`, an approved answer is then sent to
+ * nobody (`dropAfterApprove`, or a `dropRate` share): the socket is destroyed, so the client
+ * sees a connection error although it was charged.
  */
 export function withLatency(state: TossMockState, opts: { dropApproved: boolean }): Middleware {
   return async (ctx, next) => {
     const ms = latencyOf(state.switches.latencyMs);
-    const drop = opts.dropApproved && state.switches.dropAfterApprove;
+    const commitAfter = state.switches.commit === 'after';
+    const drop = opts.dropApproved && (state.switches.dropAfterApprove || (state.switches.dropRate > 0 && Math.random() < state.switches.dropRate));
+    if (commitAfter && ms > 0) await pause(state, ms);
     try {
       await next();
     } finally {
-      if (ms > 0) await pause(state, ms);
+      if (!commitAfter && ms > 0) await pause(state, ms);
     }
     if (drop && ctx.status === 200) {
       ctx.respond = false;
@@ -46,15 +50,38 @@ export function withLatency(state: TossMockState, opts: { dropApproved: boolean 
   };
 }
 
-/** `TossPayments-Test-Code: CODE` fails the call with that code, as in Toss's test mode. */
-export const testCode: Middleware = async (ctx, next) => {
-  const code = ctx.headers['tosspayments-test-code'];
-  if (code === undefined) return next();
-  if (typeof code !== 'string' || !TEST_CODE.test(code)) {
-    throw new TossError('INVALID_REQUEST', 'TossPayments-Test-Code');
-  }
-  throw new TossError(code);
-};
+/**
+ * `TossPayments-Test-Code: CODE` fails the call with that code, as in Toss's test mode
+ * (custom test headers: https://docs.tosspayments.com/resources/glossary/http-header). `onRefused` sees the error
+ * first, so a refused confirm can be recorded as ABORTED.
+ */
+export function testCode(onRefused?: (ctx: Context, err: TossError) => void): Middleware {
+  return async (ctx, next) => {
+    const code = ctx.headers['tosspayments-test-code'];
+    if (code === undefined) return next();
+    if (typeof code !== 'string' || !TEST_CODE.test(code)) {
+      throw new TossError('INVALID_REQUEST', 'TossPayments-Test-Code');
+    }
+    const err = new TossError(code);
+    onRefused?.(ctx, err);
+    throw err;
+  };
+}
+
+/** While a confirm for an orderId runs, another confirm for it is answered 409, whatever its key. */
+export function conflictWhileInFlight(state: TossMockState, orderIdOf: (ctx: Context) => string): Middleware {
+  return async (ctx, next) => {
+    const orderId = orderIdOf(ctx);
+    if (state.switches.conflictInFlight && state.confirming.has(orderId)) throw new TossError('IDEMPOTENT_REQUEST_PROCESSING');
+    if (state.confirming.has(orderId)) return next();
+    state.confirming.add(orderId);
+    try {
+      await next();
+    } finally {
+      state.confirming.delete(orderId);
+    }
+  };
+}
 
 /** Fails a share of calls with a 500 before they touch the ledger. */
 export function randomFailure(state: TossMockState): Middleware {

@@ -2,9 +2,11 @@ import type { Middleware } from 'koa';
 import { TossError } from './error-codes.js';
 import { sendTossError } from './error-handler.js';
 
-// Idempotency-Key as Toss describes it: the same key on the same method and
-// path replays the first response for 15 days; a repeat while the first is
-// still running is refused with 409. 5xx answers are not kept: the mock only
+// Idempotency-Key as Toss describes it
+// (https://docs.tosspayments.com/guides/using-api/idempotency-key): the same key on the same
+// method and path replays the first response for 15 days; a repeat while the first is still
+// running is refused with 409 IDEMPOTENT_REQUEST_PROCESSING; a key that is empty or longer than
+// 300 characters is refused with 400 INVALID_IDEMPOTENCY_KEY. 5xx answers are not kept: the mock only
 // fails with 5xx before doing anything, so a retry with the key must run.
 
 const TTL_MS = 15 * 24 * 60 * 60 * 1000;
@@ -38,7 +40,7 @@ export function idempotency(store: IdempotencyStore, now: () => number): Middlew
     if (ctx.method !== 'POST' || header === undefined) return next();
     const key = Array.isArray(header) ? header.join(', ') : header;
     if (key.length === 0 || key.length > MAX_KEY_LENGTH) {
-      throw new TossError('INVALID_REQUEST', `Idempotency-Key must be 1-${MAX_KEY_LENGTH} characters`);
+      throw new TossError('INVALID_IDEMPOTENCY_KEY');
     }
 
     const id = `${ctx.method} ${ctx.path} ${key}`;

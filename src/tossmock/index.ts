@@ -1,11 +1,13 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createTossMockApp } from './app.js';
+import { findByOrder, openCheckout } from './ledger.js';
 import { switchesSchema } from './schemas.js';
 import {
   createTossMockState,
   mergeSwitches,
   resetTossMockState,
+  rulesOf,
   wakeAll,
   type TossMockState,
 } from './state.js';
@@ -32,6 +34,13 @@ export async function startTossMock(options: TossMockOptions = {}): Promise<Toss
     totalConfirms: () => state.ledger.totalCharges,
     setSwitches: (switches) => mergeSwitches(state, switchesSchema.parse(switches)),
     reset: () => resetTossMockState(state),
+    checkout: (orderId, amount) => {
+      const opened = openCheckout(state.ledger, { orderId, amount }, state.now());
+      if (!opened.ok) throw new Error(`checkout refused: ${opened.code}`);
+      return opened.session.paymentKey;
+    },
+    paymentOf: (orderId) => findByOrder(state.ledger, orderId, rulesOf(state), state.now()),
+    balances: () => new Map([...state.ledger.byKey.values()].filter((p) => p.balanceAmount > 0).map((p) => [p.orderId, p.balanceAmount])),
   };
 }
 

@@ -102,13 +102,40 @@ export function approvePayment(input: ConfirmInput, now: number): Payment {
   };
 }
 
+/**
+ * A payment that never completed: ABORTED after a refused confirm, EXPIRED when its checkout
+ * session timed out. Toss keeps these, with `failure`, so a lookup by orderId can tell that
+ * nothing was charged (`status`, and `failure` as https://docs.tosspayments.com/reference/error-codes shows it).
+ */
+export function unfinishedPayment(
+  input: ConfirmInput,
+  status: 'ABORTED' | 'EXPIRED',
+  failure: { code: string; message: string },
+  now: number,
+): Payment {
+  const txKey = transactionKey();
+  return {
+    ...approvePayment(input, now),
+    lastTransactionKey: txKey,
+    status,
+    approvedAt: null,
+    balanceAmount: 0,
+    suppliedAmount: 0,
+    vat: 0,
+    card: null,
+    easyPay: null,
+    failure,
+  };
+}
+
 export type CancelOutcome =
-  | { ok: true; payment: Payment }
-  | { ok: false; code: 'ALREADY_CANCELED_PAYMENT' | 'NOT_CANCELABLE_AMOUNT' };
+  | { ok: true; payment: Payment; cancel: Cancel }
+  | { ok: false; code: 'ALREADY_CANCELED_PAYMENT' | 'NOT_CANCELABLE_AMOUNT' | 'NOT_CANCELABLE_PAYMENT' };
 
 /** Without cancelAmount the whole remaining balance is canceled, as at Toss. */
 export function cancelPayment(payment: Payment, input: CancelInput, now: number): CancelOutcome {
   if (payment.status === 'CANCELED') return { ok: false, code: 'ALREADY_CANCELED_PAYMENT' };
+  if (payment.status === 'ABORTED' || payment.status === 'EXPIRED') return { ok: false, code: 'NOT_CANCELABLE_PAYMENT' };
   const amount = input.cancelAmount ?? payment.balanceAmount;
   if (amount > payment.balanceAmount) return { ok: false, code: 'NOT_CANCELABLE_AMOUNT' };
 
@@ -130,6 +157,7 @@ export function cancelPayment(payment: Payment, input: CancelInput, now: number)
   const fully = balance === 0;
   return {
     ok: true,
+    cancel,
     payment: {
       ...payment,
       status: fully ? 'CANCELED' : 'PARTIAL_CANCELED',

@@ -17,6 +17,11 @@ export const cancelSchema = z.object({
   cancelAmount: amount.optional(),
 });
 
+export const checkoutSchema = z.object({
+  orderId: confirmSchema.shape.orderId,
+  amount,
+});
+
 const latency = z.union([
   z.number().int().min(0),
   z
@@ -29,6 +34,10 @@ export const switchesSchema = z
     latencyMs: latency,
     failureRate: z.number().min(0).max(1),
     dropAfterApprove: z.boolean(),
+    dropRate: z.number().min(0).max(1),
+    commit: z.enum(['before', 'after']),
+    conflictInFlight: z.boolean(),
+    sessionTtlMs: z.number().int().min(1),
   })
   .partial()
   .strict();

@@ -26,12 +26,24 @@ export async function bookPending(db: Db, service: TestService, opts: { schedule
 let keys = 0;
 export const newPaymentKey = () => `tgen_${Date.now().toString(36)}_${(keys += 1)}`;
 
-export function pay(service: TestService, b: Booked, overrides: Partial<{ amount: number; orderId: string; paymentKey: string; reservationId: number; token: string; idempotencyKey: string }> = {}) {
-  const headers: Record<string, string> = overrides.idempotencyKey ? { 'idempotency-key': overrides.idempotencyKey } : {};
+/**
+ * What Toss's payment widget does before the customer lands on our success URL: the mock's
+ * checkout issues the paymentKey for this orderId and amount. Without a mock, any fresh key.
+ */
+export async function checkout(service: TestService, b: Pick<Booked, 'orderId' | 'amount'>): Promise<string> {
+  if (!service.tossUrl) return newPaymentKey();
+  const res = await fetch(`${service.tossUrl}/__mock/checkout`, { method: 'POST', body: JSON.stringify({ orderId: b.orderId, amount: b.amount }) });
+  const body = (await res.json()) as { paymentKey?: string; code?: string };
+  if (!body.paymentKey) throw new Error(`checkout refused: ${res.status} ${body.code}`);
+  return body.paymentKey;
+}
+
+export async function pay(service: TestService, b: Booked, overrides: Partial<{ amount: number; orderId: string; paymentKey: string; reservationId: number; token: string; idempotencyKey: string; headers: Record<string, string> }> = {}) {
+  const headers: Record<string, string> = { ...overrides.headers, ...(overrides.idempotencyKey ? { 'idempotency-key': overrides.idempotencyKey } : {}) };
   return service.request('POST', '/orders', {
     token: overrides.token ?? b.token,
     headers,
-    body: { reservationId: overrides.reservationId ?? b.reservationId, paymentKey: overrides.paymentKey ?? newPaymentKey(), orderId: overrides.orderId ?? b.orderId, amount: overrides.amount ?? b.amount },
+    body: { reservationId: overrides.reservationId ?? b.reservationId, paymentKey: overrides.paymentKey ?? (await checkout(service, b)), orderId: overrides.orderId ?? b.orderId, amount: overrides.amount ?? b.amount },
   });
 }
 

@@ -36,6 +36,8 @@ const noGateway: PaymentGateway = {
 export interface TestService {
   url: string;
   app: Koa;
+  /** The Toss mock's base URL, when the service pays through one. */
+  tossUrl: string | undefined;
   config: Config;
   actors: Actors;
   payments: Payments;
@@ -62,6 +64,7 @@ export async function startTestService(db: Db, env: Record<string, string> = {},
   return {
     url,
     app,
+    tossUrl: options.tossUrl,
     config,
     actors,
     payments,

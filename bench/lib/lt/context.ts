@@ -55,7 +55,8 @@ export interface Ctx {
   /** libuv thread pool size of the service under test (scrypt runs there). */
   uvPool: number;
   startServer(server: Server, env?: Record<string, string>): Promise<Started>;
-  startMock(latencyMs: number): Promise<Started & { secretKey: string }>;
+  /** `latency`: fixed ms or a `min-max` range; `env`: further TOSS_MOCK_* switches. */
+  startMock(latency: number | string, env?: Record<string, string>): Promise<Started & { secretKey: string }>;
   holdDeps(scenario: string, settings: HoldSettings): HoldDeps<LtResult>;
   cleanup(): Promise<void>;
 }
@@ -132,16 +133,18 @@ export async function createContext(opt: Options): Promise<Ctx> {
     return { url: child.url, pid: child.pid, stop: () => child.stop() };
   };
 
-  const startMock = async (latencyMs: number): Promise<Started & { secretKey: string }> => {
+  const startMock = async (latency: number | string, env: Record<string, string> = {}): Promise<Started & { secretKey: string }> => {
     if (opt.target) {
       if (!opt.mock) throw new Error('booking-flow against a --target needs --mock URL (the Toss mock the target uses) for its checks');
-      await fetch(`${opt.mock.origin}/__mock/switches`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ latencyMs }) });
-      return { url: opt.mock.origin, pid: pidListeningOn(Number(opt.mock.port || 80)), stop: noop, secretKey: '' };
+      const range = typeof latency === 'string' ? /^(\d+)-(\d+)$/.exec(latency) : null;
+      const latencyMs = range ? { min: Number(range[1]), max: Number(range[2]) } : Number(latency);
+      await fetch(`${opt.mock.origin}/__mock/switches`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ latencyMs, ...(env.TOSS_MOCK_COMMIT ? { commit: env.TOSS_MOCK_COMMIT } : {}) }) });
+      return { url: opt.mock.origin, pid: pidListeningOn(Number(opt.mock.port || 80)), stop: noop, secretKey: process.env.TOSS_SECRET_KEY ?? '' };
     }
     const secretKey = `test_sk_loadtest_${randomBytes(6).toString('hex')}`;
     const child = await startChild({
       name: 'tossmock', entry: ENTRIES.tossmock, portEnv: 'TOSS_MOCK_PORT', healthPath: '/__mock/switches',
-      env: { TOSS_MOCK_LATENCY_MS: String(latencyMs), TOSS_SECRET_KEY: secretKey },
+      env: { TOSS_MOCK_LATENCY_MS: String(latency), TOSS_SECRET_KEY: secretKey, ...env },
     });
     return { url: child.url, pid: child.pid, stop: () => child.stop(), secretKey };
   };

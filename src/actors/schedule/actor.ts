@@ -14,6 +14,7 @@ import { isDatabaseUnavailable } from '../../db/errors.js';
 import type { Db } from '../../db/knex.js';
 import { ACTIVE_STATUSES, type ScheduleAggregate } from '../../db/repositories/schedule-aggregate.js';
 import type { ScheduleStore } from '../../db/repositories/schedule-batch.js';
+import { AttemptAlreadySettled } from '../../db/repositories/payment-attempts.js';
 import { commitTransitionWith, isLimited, type Limited, type Transition } from '../../db/repositories/schedule-transitions.js';
 import { decide, type DecideEnv } from './decide.js';
 import type { BookingEventType, Effect, Written } from './decision.js';
@@ -128,7 +129,15 @@ function decideAndWrite(deps: ScheduleActorDeps, read: (scheduleId: number) => P
       const transition: Transition = { scheduleId, version: agg.schedule.version, schedule: decision.schedule, reservation: decision.reservation };
       // The events are written by the transition's own statement.
       if (decision.events?.length) transition.events = decision.events.map((type) => plannedEvent(type, command, agg, decision.reservation, now));
-      const written = await write(deps, transition, decision.effect);
+      let written: Written | null | Limited;
+      try {
+        written = await write(deps, transition, decision.effect);
+      } catch (err) {
+        // Another path (the order flow, the reconciler) settled this payment attempt first: nothing was written.
+        if (!(err instanceof AttemptAlreadySettled)) throw err;
+        answer({ ok: false, code: 'ATTEMPT_SETTLED' });
+        return read(scheduleId);
+      }
       if (isLimited(written)) {
         answer(limitReached(written));
         return current;
@@ -160,13 +169,9 @@ const limitReached = (l: Limited): AnyReply =>
 async function write(deps: ScheduleActorDeps, transition: Transition, effect: Effect | undefined): Promise<Written | null | Limited> {
   if (!effect) {
     const committed = await deps.store.commit(transition);
-    return committed && (isLimited(committed) ? committed : { ...committed, refund: null });
+    return committed && (isLimited(committed) ? committed : { ...committed, refund: null, attemptId: null });
   }
-  return commitTransitionWith(
-    deps.db,
-    transition,
-    effect.kind === 'insertPayment' ? { insertPayment: effect.payment } : { requestRefund: { reservationId: effect.reservationId, reason: effect.reason } },
-  );
+  return commitTransitionWith(deps.db, transition, effect);
 }
 
 /** Whose hold lapsed is known only to the actor that expired it; a re-read that finds nothing newer keeps it. */

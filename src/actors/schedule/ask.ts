@@ -1,5 +1,5 @@
 import type { ScheduleRegistry } from './registry.js';
-import type { Failure, PaymentOutcome, Replies } from './protocol.js';
+import type { Failure, PaymentOutcome, Replies, ScheduleCommand } from './protocol.js';
 
 type Answer<K extends keyof Replies> = Promise<Replies[K] | Failure>;
 
@@ -27,14 +27,21 @@ export const unblockSchedule = (r: ScheduleRegistry, scheduleId: number): Answer
 /** Get: the schedule as the actor knows it, lapsed holds shown as AVAILABLE. */
 export const getSchedule = (r: ScheduleRegistry, scheduleId: number): Answer<'Get'> => r.ask(scheduleId, { type: 'Get' });
 
-/** BeginPayment: the reservation, now PAYMENT_IN_PROGRESS; or RESERVATION_NOT_PAYABLE / AMOUNT_MISMATCH / ORDER_MISMATCH / RESERVATION_NOT_FOUND. */
-export const beginPayment = (r: ScheduleRegistry, i: { scheduleId: number; userId: number; reservationId: number; orderId: string; amount: number }): Answer<'BeginPayment'> =>
-  r.ask(i.scheduleId, { type: 'BeginPayment', userId: i.userId, reservationId: i.reservationId, orderId: i.orderId, amount: i.amount });
+/** BeginPayment: the reservation, now PAYMENT_IN_PROGRESS, and its attempt's id; or RESERVATION_NOT_PAYABLE / AMOUNT_MISMATCH / ORDER_MISMATCH / RESERVATION_NOT_FOUND / PAY_ON_SITE. */
+export const beginPayment = (r: ScheduleRegistry, i: Omit<Extract<ScheduleCommand, { type: 'BeginPayment' }>, 'type'> & { scheduleId: number }): Answer<'BeginPayment'> => {
+  const { scheduleId, ...command } = i;
+  return r.ask(scheduleId, { type: 'BeginPayment', ...command });
+};
 
-/** SettlePayment: the reservation after the gateway's answer; RESERVATION_NOT_PAYABLE when an approval found it gone. */
-export const settlePayment = (r: ScheduleRegistry, i: { scheduleId: number; reservationId: number; outcome: PaymentOutcome }): Answer<'SettlePayment'> =>
-  r.ask(i.scheduleId, { type: 'SettlePayment', reservationId: i.reservationId, outcome: i.outcome });
+/** SettlePayment: the reservation after the gateway's answer; RESERVATION_NOT_PAYABLE when an approval found it gone, ATTEMPT_SETTLED when someone settled the attempt first. */
+export const settlePayment = (r: ScheduleRegistry, i: { scheduleId: number; reservationId: number; attemptId: number | null; outcome: PaymentOutcome }): Answer<'SettlePayment'> =>
+  r.ask(i.scheduleId, { type: 'SettlePayment', reservationId: i.reservationId, attemptId: i.attemptId, outcome: i.outcome });
 
-/** Cancel: the canceled reservation and the payment owed a refund (if any); or NOT_CANCELABLE / RESERVATION_NOT_FOUND. */
-export const cancelReservation = (r: ScheduleRegistry, i: { scheduleId: number; userId: number; reservationId: number; reason: string; deadlineMinutes: number }): Answer<'Cancel'> =>
-  r.ask(i.scheduleId, { type: 'Cancel', userId: i.userId, reservationId: i.reservationId, reason: i.reason, deadlineMinutes: i.deadlineMinutes });
+/** Cancel: the canceled reservation and the refund owed (if any); or NOT_CANCELABLE / RESERVATION_NOT_FOUND. */
+export const cancelReservation = (
+  r: ScheduleRegistry,
+  i: { scheduleId: number; userId: number; reservationId: number; reason: string; deadlineMinutes: number; refundAmount?: number },
+): Answer<'Cancel'> => {
+  const { scheduleId, ...command } = i;
+  return r.ask(scheduleId, { type: 'Cancel', ...command });
+};

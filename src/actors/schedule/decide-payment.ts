@@ -9,7 +9,9 @@ const NOT_FOUND = { ok: false, code: 'RESERVATION_NOT_FOUND' } as const;
 
 /**
  * BeginPayment: the caller tried to pay. A PENDING reservation of theirs, for the right order and
- * amount and before its deadline, moves to PAYMENT_IN_PROGRESS, which expiry never touches.
+ * amount and before its deadline, moves to PAYMENT_IN_PROGRESS, which expiry never touches, and
+ * the attempt is recorded in the same transaction (so a crash right after still leaves it for the
+ * reconciler). After `maxDeclines` declines the answer is PAY_ON_SITE and nothing is written.
  */
 export function beginPayment(agg: ScheduleAggregate, c: Command<'BeginPayment'>, now: Date): Decision<Replies['BeginPayment']> {
   const r = agg.reservation;
@@ -18,19 +20,23 @@ export function beginPayment(agg: ScheduleAggregate, c: Command<'BeginPayment'>,
   if (r.orderId !== c.orderId) return reply({ ok: false, code: 'ORDER_MISMATCH' });
   if (r.amount !== c.amount) return reply({ ok: false, code: 'AMOUNT_MISMATCH' });
   if (r.status !== 'PENDING' || r.expiresAt <= now) return reply({ ok: false, code: 'RESERVATION_NOT_PAYABLE' });
+  if (r.paymentAttempts >= c.maxDeclines) return reply({ ok: false, code: 'PAY_ON_SITE' });
   return {
     kind: 'write',
     schedule: {},
     reservation: { kind: 'update', id: r.id, from: 'PENDING', patch: { status: 'PAYMENT_IN_PROGRESS' } },
+    effect: { beginAttempt: { reservationId: r.id, orderId: c.orderId, paymentKey: c.paymentKey, amount: c.amount, idempotencyKey: c.idempotencyKey, nextCheckAt: c.checkAt } },
     events: ['PAYMENT_STARTED'],
-    reply: (w) => ({ ok: true, reservation: summarize(w.reservation!) }),
+    reply: (w) => ({ ok: true, reservation: summarize(w.reservation!), attemptId: w.attemptId! }),
   };
 }
 
 /**
- * SettlePayment: the gateway's answer. Approved: the reservation is CONFIRMED and the schedule
- * RESERVED, with the payment saved in the same transaction (a second approval of the same
- * payment changes nothing). Declined: back to PENDING, or EXPIRED if the deadline passed meanwhile.
+ * SettlePayment: the gateway's definite answer. Approved: the reservation is CONFIRMED and the
+ * schedule RESERVED, with the payment saved and the attempt settled in the same transaction (a
+ * second approval of the same payment changes nothing). Declined: back to PENDING (a decline that
+ * counts adds one to the reservation's declines), or EXPIRED if the deadline passed meanwhile.
+ * An unknown outcome never comes here: the reservation stays PAYMENT_IN_PROGRESS.
  */
 export function settlePayment(agg: ScheduleAggregate, c: Command<'SettlePayment'>, now: Date): Decision<Replies['SettlePayment']> {
   const r = agg.reservation;
@@ -41,18 +47,24 @@ export function settlePayment(agg: ScheduleAggregate, c: Command<'SettlePayment'
     return {
       kind: 'write',
       schedule: { status: 'RESERVED', heldBy: null, holdExpiresAt: null },
-      reservation: { kind: 'update', id: r.id, from: r.status, patch: { status: 'CONFIRMED', countAttempt: r.status === 'PAYMENT_IN_PROGRESS' } },
-      effect: { kind: 'insertPayment', payment: { ...c.outcome.payment, reservationId: r.id } },
+      reservation: { kind: 'update', id: r.id, from: r.status, patch: { status: 'CONFIRMED' } },
+      effect: {
+        insertPayment: { ...c.outcome.payment, reservationId: r.id },
+        ...(c.attemptId ? { settleAttempt: { id: c.attemptId, outcome: 'APPROVED' as const, gatewayCode: null, message: null } } : {}),
+      },
       events: ['PAYMENT_APPROVED'],
       reply: (w) => ({ ok: true, reservation: summarize(w.reservation!) }),
     };
   }
   if (r.status !== 'PAYMENT_IN_PROGRESS') return reply({ ok: true, reservation: summarize(r) });
-  if (r.expiresAt <= now) {
+  const declined = c.outcome;
+  const effect = c.attemptId ? { settleAttempt: { id: c.attemptId, outcome: declined.outcome, gatewayCode: declined.gatewayCode, message: declined.message } } : {};
+  if (r.expiresAt <= now || declined.expire) {
     return {
       kind: 'write',
       schedule: FREE,
-      reservation: { kind: 'update', id: r.id, from: 'PAYMENT_IN_PROGRESS', patch: { status: 'EXPIRED', countAttempt: true } },
+      reservation: { kind: 'update', id: r.id, from: 'PAYMENT_IN_PROGRESS', patch: { status: 'EXPIRED', countAttempt: declined.counts } },
+      effect,
       events: ['PAYMENT_DECLINED', 'EXPIRED'],
       reply: (w) => ({ ok: true, reservation: summarize(w.reservation!) }),
     };
@@ -60,7 +72,8 @@ export function settlePayment(agg: ScheduleAggregate, c: Command<'SettlePayment'
   return {
     kind: 'write',
     schedule: {},
-    reservation: { kind: 'update', id: r.id, from: 'PAYMENT_IN_PROGRESS', patch: { status: 'PENDING', countAttempt: true } },
+    reservation: { kind: 'update', id: r.id, from: 'PAYMENT_IN_PROGRESS', patch: { status: 'PENDING', countAttempt: declined.counts } },
+    effect,
     events: ['PAYMENT_DECLINED'],
     reply: (w) => ({ ok: true, reservation: summarize(w.reservation!) }),
   };
@@ -88,6 +101,6 @@ export function cancel(agg: ScheduleAggregate, c: Command<'Cancel'>, now: Date):
   return {
     ...base,
     reservation: { kind: 'update', id: r.id, from: 'CONFIRMED', patch: { status: 'CANCELED', cancelReason: c.reason } },
-    effect: { kind: 'requestRefund', reservationId: r.id, reason: c.reason },
+    effect: { requestRefund: { reservationId: r.id, reason: c.reason, ...(c.refundAmount === undefined ? {} : { amount: c.refundAmount }) } },
   };
 }

@@ -1,15 +1,17 @@
-import type { NewPayment, PaymentRow } from '../../db/repositories/payments.js';
-import type { Committed, ReservationChange, SchedulePatch } from '../../db/repositories/schedule-transitions.js';
+import type { RefundRow } from '../../db/repositories/payments.js';
+import type { Committed, ReservationChange, SchedulePatch, TransitionEffects } from '../../db/repositories/schedule-transitions.js';
 
 /** Booking facts worth a line in the reservation's timeline. */
 export type BookingEventType = 'HELD' | 'RELEASED' | 'RESERVED' | 'PAYMENT_STARTED' | 'PAYMENT_APPROVED' | 'PAYMENT_DECLINED' | 'EXPIRED' | 'CANCELED';
 
-/** Writes that go with a transition, in the same database transaction. */
-export type Effect = { kind: 'insertPayment'; payment: NewPayment } | { kind: 'requestRefund'; reservationId: number; reason: string };
+/** Writes that go with a transition, in the same database transaction (payments, refunds, payment attempts). */
+export type Effect = TransitionEffects;
 
 export interface Written extends Committed {
-  /** The payment now owed a refund, when the effect was requestRefund. */
-  refund: PaymentRow | null;
+  /** The refund now owed, when the effect requested one. */
+  refund: RefundRow | null;
+  /** The payment attempt the effect began. */
+  attemptId: number | null;
 }
 
 /** Either an answer straight from memory, or a write whose committed result makes the answer. */

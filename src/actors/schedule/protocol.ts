@@ -1,5 +1,5 @@
 import type { ReservationStatus, ScheduleStatus } from '../../db/models/index.js';
-import type { NewPayment, PaymentRow } from '../../db/repositories/payments.js';
+import type { NewPayment, RefundRow } from '../../db/repositories/payments.js';
 import type { ReservationRow } from '../../db/repositories/schedule-aggregate.js';
 
 /** What the outside world sends a schedule actor. Each command names the reply it gets. */
@@ -13,14 +13,37 @@ export type ScheduleCommand =
   | { type: 'Get' }
   /** Re-read the schedule from the database; sent by the registry to keep a busy actor's published state fresh. */
   | { type: 'Refresh' }
-  | { type: 'BeginPayment'; userId: number; reservationId: number; orderId: string; amount: number }
-  | { type: 'SettlePayment'; reservationId: number; outcome: PaymentOutcome }
-  | { type: 'Cancel'; userId: number; reservationId: number; reason: string; deadlineMinutes: number };
+  | {
+      type: 'BeginPayment';
+      userId: number;
+      reservationId: number;
+      orderId: string;
+      amount: number;
+      paymentKey: string;
+      idempotencyKey: string;
+      /** After this many declines the reservation is paid on site: no further attempt reaches the gateway. */
+      maxDeclines: number;
+      /** When the reconciler may first look at the attempt, should it never be settled. */
+      checkAt: Date;
+    }
+  | { type: 'SettlePayment'; reservationId: number; attemptId: number | null; outcome: PaymentOutcome }
+  | { type: 'Cancel'; userId: number; reservationId: number; reason: string; deadlineMinutes: number; refundAmount?: number };
 
-/** What the gateway said about an attempt, as it comes back to the actor. */
+/**
+ * What the gateway said about an attempt, as it comes back to the actor. A decline that `counts`
+ * was the card holder's (towards MAX_PAYMENT_ATTEMPTS); `RETRYABLE` ones and our own faults do not.
+ */
 export type PaymentOutcome =
   | { kind: 'approved'; payment: Omit<NewPayment, 'reservationId'> }
-  | { kind: 'declined' };
+  | {
+      kind: 'declined';
+      outcome: 'DECLINED' | 'RETRYABLE';
+      counts: boolean;
+      gatewayCode: string | null;
+      message: string | null;
+      /** Let the reservation go (EXPIRED, slot freed) rather than back to PENDING: its order can never be paid again. */
+      expire?: boolean;
+    };
 
 export type CommandType = ScheduleCommand['type'];
 
@@ -65,12 +88,14 @@ export interface Replies {
   Unblock: { ok: true; schedule: ScheduleView } | Rejection<'SCHEDULE_NOT_BLOCKED'>;
   Get: { ok: true; schedule: ScheduleView } | Rejection<never>;
   Refresh: { ok: true } | Rejection<never>;
-  BeginPayment: { ok: true; reservation: ReservationSummary } | Rejection<'RESERVATION_NOT_FOUND' | 'RESERVATION_NOT_PAYABLE' | 'AMOUNT_MISMATCH' | 'ORDER_MISMATCH'>;
+  BeginPayment:
+    | { ok: true; reservation: ReservationSummary; attemptId: number }
+    | Rejection<'RESERVATION_NOT_FOUND' | 'RESERVATION_NOT_PAYABLE' | 'AMOUNT_MISMATCH' | 'ORDER_MISMATCH' | 'PAY_ON_SITE'>;
   SettlePayment:
     | { ok: true; reservation: ReservationSummary }
-    /** An approval for a reservation that is gone: the caller must refund it. */
-    | Rejection<'RESERVATION_NOT_PAYABLE'>;
-  Cancel: { ok: true; reservation: ReservationSummary; refund: PaymentRow | null } | Rejection<'RESERVATION_NOT_FOUND' | 'NOT_CANCELABLE'>;
+    /** An approval for a reservation that is gone: the caller must refund it. ATTEMPT_SETTLED: someone else settled the attempt first. */
+    | Rejection<'RESERVATION_NOT_PAYABLE' | 'ATTEMPT_SETTLED'>;
+  Cancel: { ok: true; reservation: ReservationSummary; refund: RefundRow | null } | Rejection<'RESERVATION_NOT_FOUND' | 'NOT_CANCELABLE'>;
 }
 
 export type ReplyTo<C extends ScheduleCommand> = Replies[C['type']] | Failure;

@@ -3,6 +3,7 @@ import * as initial from './20261126000000_initial.js';
 import * as paymentsHistory from './20261126010000_payments_history.js';
 import * as authority from './20261201100000_authority.js';
 import * as loginJournal from './20261201120000_login_journal.js';
+import * as paymentOutcomes from './20261201200000_payment_outcomes.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -15,6 +16,7 @@ const migrations: Record<string, Migration> = {
   '20261126010000_payments_history': paymentsHistory,
   '20261201100000_authority': authority,
   '20261201120000_login_journal': loginJournal,
+  '20261201200000_payment_outcomes': paymentOutcomes,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

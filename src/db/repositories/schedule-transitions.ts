@@ -1,7 +1,8 @@
 import type { Knex } from 'knex';
 import type { Db } from '../knex.js';
 import type { ReservationStatus, ScheduleStatus } from '../models/index.js';
-import { insertPayment, requestRefund, type NewPayment, type PaymentRow } from './payments.js';
+import { insertAttempt, settleAttempt, type AttemptSettlement, type NewAttempt } from './payment-attempts.js';
+import { insertPayment, requestRefund, type NewPayment, type RefundRow } from './payments.js';
 import { HOLD_LOCK_CLASS } from '../migrations/20261201100000_authority.js';
 import { reviveTimes, toReservation, toSchedule, type ReservationRow, type ScheduleRow } from './schedule-aggregate.js';
 
@@ -165,7 +166,12 @@ function reservationStatement(change: ReservationChange, scheduleId: number, bin
 
 export interface TransitionEffects {
   insertPayment?: NewPayment;
-  requestRefund?: { reservationId: number; reason: string };
+  /** `amount` omitted: all of it. */
+  requestRefund?: { reservationId: number; reason: string; amount?: number };
+  /** The payment attempt this transition starts, recorded with it. */
+  beginAttempt?: NewAttempt;
+  /** The payment attempt this transition ends; if it was settled already, nothing is written (AttemptAlreadySettled). */
+  settleAttempt?: AttemptSettlement;
 }
 
 /**
@@ -188,12 +194,14 @@ export async function commitReservationWithin(db: Db, t: Transition, maxUnpaid: 
 }
 
 /** A transition plus the writes that must stand or fall with it, in one short transaction. */
-export async function commitTransitionWith(db: Db, t: Transition, effects: TransitionEffects): Promise<(Committed & { refund: PaymentRow | null }) | null> {
+export async function commitTransitionWith(db: Db, t: Transition, effects: TransitionEffects): Promise<(Committed & { refund: RefundRow | null; attemptId: number | null }) | null> {
   return db.transaction(async (trx) => {
     const committed = await commitTransition(trx, t);
     if (!committed) return null;
+    if (effects.settleAttempt) await settleAttempt(trx, effects.settleAttempt);
     if (effects.insertPayment) await insertPayment(trx, effects.insertPayment);
-    const refund = effects.requestRefund ? await requestRefund(trx, effects.requestRefund.reservationId, effects.requestRefund.reason) : null;
-    return { ...committed, refund };
+    const attemptId = effects.beginAttempt ? await insertAttempt(trx, effects.beginAttempt) : null;
+    const refund = effects.requestRefund ? await requestRefund(trx, effects.requestRefund.reservationId, effects.requestRefund.reason, effects.requestRefund.amount) : null;
+    return { ...committed, refund, attemptId };
   });
 }

@@ -129,8 +129,8 @@ const COMPONENTS = {
         { $ref: '#/components/schemas/Error' },
         {
           type: 'object',
-          properties: { attempts: { type: 'integer', description: 'payment attempts on this reservation so far' }, payOnSite: { type: 'boolean', description: 'true once no more attempts are allowed: pay at the store' } },
-          required: ['attempts', 'payOnSite'],
+          properties: { gatewayCode: { type: 'string', description: 'the card gateway’s own code (e.g. REJECT_CARD_COMPANY)' }, attempts: { type: 'integer', description: 'card declines on this reservation so far' }, payOnSite: { type: 'boolean', description: 'true once no more attempts are allowed: pay at the store' } },
+          required: ['gatewayCode', 'attempts', 'payOnSite'],
         },
       ],
     },

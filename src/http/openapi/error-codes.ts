@@ -32,6 +32,7 @@ export const ERROR_CODES = {
   RESERVATION_EXISTS: [409, 'the caller already has a reservation for this time slot'],
   RESERVATION_NOT_PAYABLE: [409, 'the reservation is expired, canceled, already paid, or its payment is in progress'],
   IDEMPOTENT_REQUEST_PROCESSING: [409, 'a request with this Idempotency-Key is still being processed'],
+  PAY_ON_SITE: [409, 'too many declined payments for this reservation: pay on site'],
   NOT_CANCELABLE: [409, 'only a pending reservation, or a paid one until the cancel deadline, can be canceled'],
   NAME_TAKEN: [409, 'that name is already used'],
   HOLD_LIMIT_REACHED: [409, 'the account holds, or has unpaid, as many time slots as it may; `limit` names the setting and `max` its value'],

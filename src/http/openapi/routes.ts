@@ -16,6 +16,7 @@ import {
   themeSchedulesQuery,
   themesQuery,
 } from '../schemas.js';
+import { reconciliationQuery } from '../routes/payments.js';
 import { assetParams } from './assets.js';
 import { ACTOR_FAULTS, type ErrorCode } from './error-codes.js';
 
@@ -139,14 +140,15 @@ export const ROUTES: RouteDoc[] = [
     method: 'post',
     path: '/orders',
     summary: 'Pay for a reservation',
-    description: 'Confirms the payment with the card gateway. A decline answers with the gateway’s status and code, plus `attempts` and `payOnSite`.',
+    description:
+      'Confirms the payment with the card gateway. A definite refusal answers our own `code` and message (English; Korean with `Accept-Language: ko`), the gateway’s `gatewayCode`, `attempts` (card declines so far) and `payOnSite`; nothing was charged. Without a definite answer: 202 and a `Location` to poll.',
     tags: ['Payments'],
     auth: 'bearer',
     body: orderBody,
     headers: [idempotencyKey],
-    otherwise: { description: 'the card gateway declined the card or failed: the gateway’s status and code', component: 'PaymentDeclined' },
-    ok: { 200: '`{reservationId, status: "CONFIRMED", payment}`', 202: '`{reservationId, status: "PAYMENT_IN_PROGRESS", message}`: the gateway has not answered yet' },
-    errors: ['AMOUNT_MISMATCH', 'ORDER_MISMATCH', 'RESERVATION_NOT_FOUND', 'RESERVATION_NOT_PAYABLE', 'IDEMPOTENT_REQUEST_PROCESSING', 'IDEMPOTENCY_KEY_REUSED', ...ACTOR_FAULTS],
+    otherwise: { description: 'nothing was charged: 422 PAYMENT_DECLINED / PAYMENT_SESSION_INVALID, 502 PAYMENT_GATEWAY_ERROR, 503 PAYMENT_RETRY_LATER', component: 'PaymentDeclined' },
+    ok: { 200: '`{reservationId, status: "CONFIRMED", payment}`', 202: '`{reservationId, status: "PAYMENT_PENDING", location, message}`: no definite answer yet; poll `Location` (the reservation) until it is CONFIRMED or PENDING' },
+    errors: ['AMOUNT_MISMATCH', 'ORDER_MISMATCH', 'RESERVATION_NOT_FOUND', 'RESERVATION_NOT_PAYABLE', 'PAY_ON_SITE', 'IDEMPOTENT_REQUEST_PROCESSING', 'IDEMPOTENCY_KEY_REUSED', ...ACTOR_FAULTS],
   },
   {
     method: 'post',
@@ -160,6 +162,7 @@ export const ROUTES: RouteDoc[] = [
     ok: { 200: '`{id, status: "CANCELED", refund}`' },
     errors: ['RESERVATION_NOT_FOUND', 'NOT_CANCELABLE', ...ACTOR_FAULTS],
   },
+  { method: 'get', path: '/reservations/{id}/cancel-quote', summary: 'What a cancel now would refund', description: 'The theme’s cancellation policy applied at this moment: `refundPercent`, `refundAmount`, `cancelable`, `cancelableUntil`.', tags: ['Payments'], auth: 'bearer', params: idParams, ok: { 200: 'the quote' }, errors: ['RESERVATION_NOT_FOUND'] },
   { method: 'get', path: '/reservations/{id}/payment-attempts', summary: 'Every payment attempt', tags: ['Payments'], auth: 'bearer', params: idParams, ok: { 200: 'attempts with outcome and gateway code' }, errors: ['RESERVATION_NOT_FOUND'] },
   { method: 'get', path: '/reservations/{id}/timeline', summary: 'What happened to a reservation', tags: ['Payments'], auth: 'bearer', params: idParams, ok: { 200: 'the reservation’s events in order' }, errors: ['RESERVATION_NOT_FOUND'] },
 
@@ -195,6 +198,7 @@ export const ROUTES: RouteDoc[] = [
   { method: 'post', path: '/admin/schedules/{id}/block', summary: 'Block a time slot', tags: ['Admin'], auth: 'admin', params: idParams, ok: { 200: 'the schedule' }, errors: ['SCHEDULE_NOT_AVAILABLE', 'SCHEDULE_NOT_FOUND', ...ACTOR_FAULTS] },
   { method: 'post', path: '/admin/schedules/{id}/unblock', summary: 'Unblock a time slot', tags: ['Admin'], auth: 'admin', params: idParams, ok: { 200: 'the schedule' }, errors: ['SCHEDULE_NOT_BLOCKED', 'SCHEDULE_NOT_FOUND', ...ACTOR_FAULTS] },
   { method: 'get', path: '/admin/reservations', summary: 'Reservations by date and status', tags: ['Admin'], auth: 'admin', query: adminReservationsQuery, ok: { 200: 'reservations' } },
+  { method: 'get', path: '/admin/payments/reconciliation', summary: 'Gateway money no booking explains, bookings without gateway money', tags: ['Admin'], auth: 'admin', query: reconciliationQuery, ok: { 200: '`{since, until, complete, chargedWithoutBooking[], bookedWithoutPayment[], refundsPending[]}`' } },
   { method: 'get', path: '/admin/login-history', summary: 'Login attempts, newest first', tags: ['Admin'], auth: 'admin', query: loginHistoryQuery, ok: { 200: 'attempts with ip and user agent' } },
 
   { method: 'get', path: '/openapi.json', summary: 'This document', tags: ['Docs'], auth: 'none', ok: { 200: 'the OpenAPI document' } },
