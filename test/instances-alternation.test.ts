@@ -1,6 +1,6 @@
 import test from 'ava';
 import { startTossMock, type TossMock } from '../src/tossmock/index.js';
-import { newPaymentKey } from './helpers/booking.js';
+import { checkout } from './helpers/booking.js';
 import { createTestDatabase, type TestDatabase } from './helpers/database.js';
 import { makeSchedules, makeUsers } from './helpers/fixtures.js';
 import { startTestService, type TestService } from './helpers/service.js';
@@ -55,7 +55,8 @@ test(`hold, reserve, pay and cancel alternated at random over two instances: ${B
       const reserved = await step('reserve', 201, (s) => s.request('POST', '/reservations', { token, body: { scheduleId, participants: 2 } }));
       if (reserved.status !== 201) continue;
       const { id, orderId, amount } = reserved.body as { id: number; orderId: string; amount: number };
-      await step('pay', 200, (s) => s.request('POST', '/orders', { token, body: { reservationId: id, paymentKey: newPaymentKey(), orderId, amount } }));
+      const paymentKey = await checkout(instances[0]!, { orderId, amount });
+      await step('pay', 200, (s) => s.request('POST', '/orders', { token, body: { reservationId: id, paymentKey, orderId, amount } }));
       await step('cancel', 200, (s) => s.request('POST', `/reservations/${id}/cancel`, { token, body: { reason: 'alternation' } }));
     }
   };
