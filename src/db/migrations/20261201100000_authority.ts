@@ -36,23 +36,21 @@ export async function up(knex: Knex): Promise<void> {
                                 e_schedules bigint[], e_users bigint[], e_types text[], e_at timestamptz[])
     RETURNS TABLE (schedule jsonb, outcome text)
     LANGUAGE plpgsql VOLATILE AS $$
-    DECLARE
-      u bigint;
     BEGIN
-      FOR u IN SELECT DISTINCT x FROM unnest(p_users) AS x ORDER BY 1 LOOP
-        PERFORM pg_advisory_xact_lock(${HOLD_LOCK_CLASS}, u::int);
-      END LOOP;
-      RETURN QUERY
+      -- One statement takes every holder's lock, in id order (a loop would pay a call per user).
+      PERFORM pg_advisory_xact_lock(${HOLD_LOCK_CLASS}, h.u::int) FROM (SELECT DISTINCT x AS u FROM unnest(p_users) AS x ORDER BY 1) AS h;
+      -- Planned afresh each call (EXECUTE): a cached generic plan cannot see how few ids the arrays hold.
+      RETURN QUERY EXECUTE $q$
       WITH v AS (
         SELECT c.id, c.version, c.held_by, c.hold_expires_at,
                row_number() OVER (PARTITION BY c.held_by ORDER BY c.ord) AS nth
-          FROM unnest(p_ids, p_versions, p_users, p_expires) WITH ORDINALITY AS c(id, version, held_by, hold_expires_at, ord)
+          FROM unnest($1, $2, $3, $4) WITH ORDINALITY AS c(id, version, held_by, hold_expires_at, ord)
       ),
       live AS (
         SELECT s.held_by, count(*) AS n
           FROM schedules s
-         WHERE s.status = 'HOLD' AND s.held_by = ANY(p_users) AND s.hold_expires_at > now()
-           AND NOT (s.id = ANY(p_ids))
+         WHERE s.status = 'HOLD' AND s.held_by = ANY($3) AND s.hold_expires_at > now()
+           AND NOT (s.id = ANY($1))
            AND NOT EXISTS (SELECT 1 FROM reservations r WHERE r.schedule_id = s.id AND r.status IN ('PENDING', 'PAYMENT_IN_PROGRESS', 'CONFIRMED'))
          GROUP BY s.held_by
       ),
@@ -60,7 +58,7 @@ export async function up(knex: Knex): Promise<void> {
         SELECT v.* FROM v WHERE EXISTS (SELECT 1 FROM users u WHERE u.id = v.held_by)
       ),
       allowed AS (
-        SELECT k.* FROM known k LEFT JOIN live l ON l.held_by = k.held_by WHERE coalesce(l.n, 0) + k.nth <= p_max
+        SELECT k.* FROM known k LEFT JOIN live l ON l.held_by = k.held_by WHERE coalesce(l.n, 0) + k.nth <= $5
       ),
       written AS (
         UPDATE schedules s
@@ -69,18 +67,18 @@ export async function up(knex: Knex): Promise<void> {
          WHERE s.id = a.id AND s.version = a.version
         RETURNING s.*
       ),
-      -- The grants' booking events stand or fall with them.
       events AS (
         INSERT INTO booking_events (schedule_id, user_id, reservation_id, type, at)
         SELECT ev.schedule_id, ev.user_id, NULL, ev.type, ev.at
-          FROM unnest(e_schedules, e_users, e_types, e_at) AS ev(schedule_id, user_id, type, at)
+          FROM unnest($6, $7, $8, $9) AS ev(schedule_id, user_id, type, at)
          WHERE ev.schedule_id IN (SELECT id FROM written)
       )
       SELECT to_jsonb(w), 'written' FROM written w
       UNION ALL
       SELECT jsonb_build_object('id', k.id), 'limited' FROM known k WHERE NOT EXISTS (SELECT 1 FROM allowed a WHERE a.id = k.id)
       UNION ALL
-      SELECT jsonb_build_object('id', v.id), 'no-user' FROM v WHERE NOT EXISTS (SELECT 1 FROM known k WHERE k.id = v.id);
+      SELECT jsonb_build_object('id', v.id), 'no-user' FROM v WHERE NOT EXISTS (SELECT 1 FROM known k WHERE k.id = v.id)
+      $q$ USING p_ids, p_versions, p_users, p_expires, p_max, e_schedules, e_users, e_types, e_at;
     END $$`);
 }
 
