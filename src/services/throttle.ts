@@ -62,25 +62,25 @@ export class Throttle {
   }
 
   /**
-   * Counts a login attempt against the account (from this address) and the address before its
-   * password is hashed, so that a thousand guesses arriving at once are refused at once rather than
-   * queued for the hash. `settle` says how it ended: a success gives both points back and clears the
-   * account's count; an attempt that was never checked (shed, database away) gives its points back.
+   * Counts a login attempt against the account (from this address) before its password is hashed,
+   * so that a burst of guesses at one account is refused at once rather than queued for the hash;
+   * the address's failures are checked before and counted after, so that many people signing in at
+   * once from one address (a NAT, an office) are not refused for being many. `settle` says how it
+   * ended: a success clears the account's count; an attempt never checked (shed, database away)
+   * gives its point back; a failure also counts against the address.
    */
   async beginLogin(email: string, address: string): Promise<{ verdict: Verdict; settle: (outcome: 'succeeded' | 'failed' | 'unchecked') => Promise<void> }> {
     const account = accountKey(email, address);
-    const spent = await Promise.all([spend(this.perAccount, account), spend(this.perAddress, address)]);
-    const refused = spent.filter((r): r is RateLimiterRes => r !== null);
+    const [byAddress, byAccount] = await Promise.all([this.perAddress.get(address), spend(this.perAccount, account)]);
+    const refused = [byAccount, byAddress && byAddress.remainingPoints <= 0 ? byAddress : null].filter((r): r is RateLimiterRes => r !== null);
     const settle = async (outcome: 'succeeded' | 'failed' | 'unchecked') => {
-      if (outcome === 'failed') return;
-      await Promise.all([
-        outcome === 'succeeded' ? this.perAccount.delete(account) : this.perAccount.reward(account, 1),
-        this.perAddress.reward(address, 1),
-      ]).catch(() => undefined);
+      if (outcome === 'failed') await spend(this.perAddress, address);
+      else await (outcome === 'succeeded' ? this.perAccount.delete(account) : this.perAccount.reward(account, 1)).catch(() => undefined);
     };
     if (refused.length === 0) return { verdict: ALLOWED, settle };
     // A refused attempt is not a guess: it costs no point.
-    await settle('unchecked');
+    if (byAccount === null) await settle('unchecked');
+    else await this.perAccount.reward(account, 1).catch(() => undefined);
     return { verdict: refusedFor(refused.reduce((a, b) => (a.msBeforeNext > b.msBeforeNext ? a : b))), settle: async () => undefined };
   }
 
