@@ -128,7 +128,9 @@ export async function run(ctx: Ctx): Promise<ScenarioReport> {
       if (reserved.status !== 201) continue;
       reservations.push(reserved.body.id as number);
       const { id, orderId, amount } = reserved.body as { id: number; orderId: string; amount: number };
-      await call('pay', 'POST', '/orders', u.token, { reservationId: id, paymentKey: `chaos_${run}_${id}`, orderId, amount });
+      // The payment widget's step: the mock's checkout issues the paymentKey for this order and amount.
+      const session = await fetch(`${mock.url}/__mock/checkout`, { method: 'POST', body: JSON.stringify({ orderId, amount }) }).then((r) => r.json() as Promise<{ paymentKey?: string }>, () => ({}) as { paymentKey?: string });
+      await call('pay', 'POST', '/orders', u.token, { reservationId: id, paymentKey: session.paymentKey ?? `chaos_${run}_${id}`, orderId, amount });
     }
   };
 
