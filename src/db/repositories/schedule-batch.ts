@@ -18,58 +18,26 @@ interface Pending<I, O> {
 class Batcher<I, O> {
   private queue: Pending<I, O>[] = [];
   private scheduled = false;
+  /** With `exclusiveBy`: the keys of the statements in flight. */
+  private readonly busy = new Set<number>();
 
+  /**
+   * `exclusiveBy`: a key (a user) is in at most one statement in flight; an input whose key is
+   * busy waits for the next batch. `claim_holds` serialises one user's grants with an advisory lock
+   * held to its commit, so two statements sharing a user would wait for each other, and with a few
+   * thousand users nearly every two batches share one.
+   */
   constructor(
     private readonly run: (inputs: I[]) => Promise<O[]>,
     private readonly maxBatch: number,
+    private readonly exclusiveBy?: (input: I) => number,
   ) {}
 
   submit(input: I): Promise<O> {
     return new Promise<O>((resolve, reject) => {
       this.queue.push({ input, resolve, reject });
-      if (this.queue.length >= this.maxBatch) this.flush();
-      else if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => this.flush());
-      }
-    });
-  }
-
-  private flush(): void {
-    this.scheduled = false;
-    const batch = this.queue;
-    if (batch.length === 0) return;
-    this.queue = [];
-    this.run(batch.map((p) => p.input)).then(
-      (outputs) => batch.forEach((p, i) => p.resolve(outputs[i]!)),
-      (err: unknown) => batch.forEach((p) => p.reject(err)),
-    );
-  }
-}
-
-type GrantOutcome = Committed | null | Limited;
-
-/**
- * Batches hold grants like the other writes, with one rule more: a user is in at most one
- * `claim_holds` statement of this process at a time. The function serialises one user's grants with
- * an advisory lock held to its commit, so two statements in flight that share a user wait for each
- * other; with a few thousand users, nearly every two batches share one, and concurrent batches ran
- * one after another. A grant whose user is in flight waits for the next batch instead.
- */
-class GrantBatcher {
-  private queue: Pending<FullTransition, GrantOutcome>[] = [];
-  private readonly busy = new Set<number>();
-  private scheduled = false;
-
-  constructor(
-    private readonly run: (inputs: FullTransition[]) => Promise<GrantOutcome[]>,
-    private readonly maxBatch: number,
-  ) {}
-
-  submit(input: FullTransition): Promise<GrantOutcome> {
-    return new Promise<GrantOutcome>((resolve, reject) => {
-      this.queue.push({ input, resolve, reject });
-      this.schedule();
+      if (this.queue.length >= this.maxBatch && !this.exclusiveBy) this.flush();
+      else this.schedule();
     });
   }
 
@@ -81,30 +49,44 @@ class GrantBatcher {
 
   private flush(): void {
     this.scheduled = false;
-    const batch: Pending<FullTransition, GrantOutcome>[] = [];
-    const waiting: Pending<FullTransition, GrantOutcome>[] = [];
-    const users = new Set<number>();
-    for (const p of this.queue) {
-      const user = p.input.schedule.heldBy!;
-      if (batch.length < this.maxBatch && !this.busy.has(user)) {
-        batch.push(p);
-        users.add(user);
-      } else waiting.push(p);
-    }
-    this.queue = waiting;
+    const { batch, keys } = this.take();
     if (batch.length === 0) return;
-    for (const user of users) this.busy.add(user);
-    // Past the batch size, the rest goes in the next statement at once, as with the other writes.
-    if (waiting.some((p) => !this.busy.has(p.input.schedule.heldBy!))) this.schedule();
+    for (const key of keys) this.busy.add(key);
+    // Past the batch size, the rest goes in the next statement at once.
+    if (this.queue.some((p) => !this.isBusy(p.input))) this.schedule();
     this.run(batch.map((p) => p.input))
       .then(
         (outputs) => batch.forEach((p, i) => p.resolve(outputs[i]!)),
         (err: unknown) => batch.forEach((p) => p.reject(err)),
       )
       .finally(() => {
-        for (const user of users) this.busy.delete(user);
+        if (keys.size === 0) return;
+        for (const key of keys) this.busy.delete(key);
         if (this.queue.length > 0) this.schedule();
       });
+  }
+
+  private isBusy(input: I): boolean {
+    return this.exclusiveBy !== undefined && this.busy.has(this.exclusiveBy(input));
+  }
+
+  /** The next batch: up to `maxBatch` inputs whose key is not in flight, in arrival order. */
+  private take(): { batch: Pending<I, O>[]; keys: Set<number> } {
+    const keys = new Set<number>();
+    if (!this.exclusiveBy) {
+      const batch = this.queue.splice(0, this.maxBatch);
+      return { batch, keys };
+    }
+    const batch: Pending<I, O>[] = [];
+    const waiting: Pending<I, O>[] = [];
+    for (const p of this.queue) {
+      if (batch.length < this.maxBatch && !this.isBusy(p.input)) {
+        batch.push(p);
+        keys.add(this.exclusiveBy(p.input));
+      } else waiting.push(p);
+    }
+    this.queue = waiting;
+    return { batch, keys };
   }
 }
 
@@ -135,7 +117,7 @@ export function batchedScheduleStore(db: Db, maxBatch = 100, limits: UserLimits 
     return ids.map((id) => found.get(id) ?? null);
   }, maxBatch);
   const writes = new Batcher<FullTransition, Committed | null>((ts) => casMany(db, ts), maxBatch);
-  const grants = new GrantBatcher((ts) => claimHolds(db, ts, limits.maxHolds), maxBatch);
+  const grants = new Batcher<FullTransition, Committed | null | Limited>((ts) => claimHolds(db, ts, limits.maxHolds), maxBatch, (t) => t.schedule.heldBy!);
   return {
     load: (id) => loads.submit(id),
     commit: (t) => {
