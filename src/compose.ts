@@ -62,7 +62,7 @@ export function compose({ config, db, log, queues, gateway, jwtSecret }: Parts):
     },
   });
   boundHashQueue(config.loginQueueMax);
-  const sessions = new Sessions(db, { freshMs: config.sessionCheckMs, syncMs: config.sessionSyncMs, onError: (err) => (isDatabaseUnavailable(err) ? undefined : log.warn({ err }, 'could not read sessions')) });
+  const sessions = new Sessions(db, { freshMs: config.sessionCheckMs, syncMs: config.sessionSyncMs, tokenTtlSeconds: config.jwtTtlSeconds, onError: (err) => (isDatabaseUnavailable(err) ? undefined : log.warn({ err }, 'could not read sessions')) });
   const guard = createGuard(jwtSecret, sessions, { allowedOrigins: config.allowedOrigins });
   const actors = startActors(config, db, log, queues, {
     onReply: countReplies(metrics),

@@ -3,6 +3,7 @@ import { createTestDatabase, type TestDatabase } from './helpers/database.js';
 import { eventually } from './helpers/booking.js';
 import { makeSchedule, makeUsers, TEST_PASSWORD } from './helpers/fixtures.js';
 import { startTestService, type TestService } from './helpers/service.js';
+import { Sessions } from '../src/services/sessions.js';
 
 let database: TestDatabase;
 let one: TestService;
@@ -92,4 +93,29 @@ test('a token for an account that never existed, or signed with another key, is 
   const [userId] = await makeUsers(database.db, 1);
   const [header, payload] = one.tokenFor(userId!).split('.');
   t.is((await one.request('GET', '/auth/me', { token: `${header}.${payload}.AAAA` })).status, 401);
+});
+
+test('a plain user’s authority comes from memory; a role granted or a claim of ADMIN is the database’s word', async (t) => {
+  const [userId, otherId] = await makeUsers(database.db, 2);
+  const sessions = new Sessions(database.db, { syncMs: 100 });
+  t.teardown(() => sessions.stop());
+  t.deepEqual(await sessions.authority(userId!, 'sid-a', 'USER'), { userId, role: 'USER' });
+  // Synchronous: no read waits on the hot path.
+  t.false(sessions.authority(userId!, 'sid-a', 'USER') instanceof Promise);
+
+  // A token claiming more than the database says is believed only as far as the database goes.
+  t.deepEqual(await sessions.authority(otherId!, 'sid-b', 'ADMIN'), { userId: otherId, role: 'USER' });
+
+  await database.db('users').where({ id: userId }).update({ role: 'ADMIN' });
+  await eventually(async () => (await sessions.authority(userId!, 'sid-a', 'USER'))?.role === 'ADMIN', 2_000, 50);
+  t.false(sessions.authority(userId!, 'sid-a', 'USER') instanceof Promise);
+
+  // A user made after the process last read the feed is read from the database, not assumed.
+  const slow = new Sessions(database.db, { syncMs: 600_000, freshMs: 600_000 });
+  t.teardown(() => slow.stop());
+  await slow.authority(userId!, 'sid-a', 'USER');
+  const [newcomer] = await makeUsers(database.db, 1);
+  const answer = slow.authority(newcomer!, 'sid-c', 'USER');
+  t.true(answer instanceof Promise);
+  t.deepEqual(await answer, { userId: newcomer, role: 'USER' });
 });

@@ -65,7 +65,7 @@ export function createGuard(secret: string, sessions: Sessions, opts: { allowedO
       if (access === 'admin' && authority.role !== 'ADMIN') throw forbidden();
       (ctx.state as AuthState).caller = { userId: claims.sub, role: authority.role, sid: claims.sid, exp: claims.exp, viaCookie };
     };
-    const authority = sessions.authority(claims.sub, claims.sid);
+    const authority = sessions.authority(claims.sub, claims.sid, claims.role);
     if (authority instanceof Promise) return authority.then(admit);
     admit(authority);
   };
