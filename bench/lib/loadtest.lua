@@ -1,11 +1,12 @@
 -- wrk script of `npm run loadtest`. Usage:
 --   wrk ... -s loadtest.lua URL -- <mode> <threads> <file> [<firstId> <count>]
 -- modes: hot      POST /schedules/:id/hold on ids first..first+count-1 round robin, tokens rotate (as hold.lua)
---        distinct POST hold, every request the next unused id (threads interleave)
+--        distinct POST hold, every request the next unused id and the next token (threads interleave)
 --        paths    GET every line of <file> (request paths) round robin, no auth
 --        login    POST /auth/login with every line of <file> ("email<TAB>password") round robin
 --        flow     hold -> POST /reservations -> POST /orders, one fresh schedule per booking
---        touch    GET /schedules/:id and POST hold alternately, each id once; the thread stops when ids run out
+--        touch    GET /schedules/:id and POST hold alternately, each id once (a hold's token follows its id);
+--                 the thread stops when ids run out
 -- <file> is the token file (one JWT a line) for hot/distinct/flow/touch.
 -- Every request carries X-Request-Id "<tag><flow>.<µs since thread start>"; the server echoes it, so
 -- response() knows the request's latency (and, in flow mode, which booking it belongs to).
@@ -108,7 +109,9 @@ function request()
     local s = (n + math.floor(n / #lines)) % (last - first + 1) + 1
     return hot[t][s] .. stamp() .. "\r\n\r\n"
   elseif mode == "distinct" then
-    return nobody(head("POST", "/schedules/" .. nextId() .. "/hold", lines[t]), "a")
+    -- Tokens interleave as the ids do, so each is used once per #lines requests (a crowd holds once each).
+    local k = (tid + used * stride) % #lines + 1
+    return nobody(head("POST", "/schedules/" .. nextId() .. "/hold", lines[k]), "a")
   elseif mode == "paths" then
     return nobody(head("GET", lines[t]), "a")
   elseif mode == "login" then
@@ -122,7 +125,7 @@ function request()
       return nobody(head("GET", "/healthz"), "x")
     end
     if id % 2 == 0 then return nobody(head("GET", "/schedules/" .. id), "a") end
-    return nobody(head("POST", "/schedules/" .. id .. "/hold", lines[t]), "a")
+    return nobody(head("POST", "/schedules/" .. id .. "/hold", lines[(id - first) % #lines + 1]), "a")
   end
   -- flow: continue a booking whose last step answered, else start a new one
   if rhead <= rtail then

@@ -6,7 +6,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { makeScheduleBlock, settle as settleDb } from '../lib/db.js';
-import type { Ctx } from '../lib/lt/context.js';
+import { SHIPPED_LIMITS, type Ctx } from '../lib/lt/context.js';
 import { gauge, scrape } from '../lib/lt/metrics.js';
 import { fmt, log, monoS } from '../lib/lt/progress.js';
 import { chartsOf, check, errorsOf, target, row, type ScenarioReport } from '../lib/lt/report.js';
@@ -40,7 +40,10 @@ export async function run(ctx: Ctx): Promise<ScenarioReport> {
   const block = await makeScheduleBlock(ctx.bench.db, ACTORS);
   const warm = await makeScheduleBlock(ctx.bench.db, 2_000);
   await settleDb(ctx.bench.db);
-  const server = await ctx.startServer('service', { ACTOR_IDLE_MS: String(IDLE_MS) });
+  // Each hold is a new person's (a hold's token follows its schedule id), under the caps as shipped.
+  const warmCrowd = await ctx.crowd(warm.count);
+  const crowd = await ctx.crowd(ACTORS);
+  const server = await ctx.startServer('service', { ACTOR_IDLE_MS: String(IDLE_MS), ...SHIPPED_LIMITS });
   try {
     const actors = async () => {
       const m = await scrape(server.url);
@@ -60,9 +63,9 @@ export async function run(ctx: Ctx): Promise<ScenarioReport> {
       while ((await sample()).live > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 1_000));
       return samples.at(-1)!.live === 0;
     };
-    const spec: Omit<LtOptions, 'firstId' | 'count' | 'durationS'> = { url: server.url, threads: o.threads, connections: o.connections ?? 100, timeoutS: o.timeoutS ?? 5, mode: 'touch', file: ctx.serviceTokens };
+    const spec: Omit<LtOptions, 'firstId' | 'count' | 'durationS'> = { url: server.url, threads: o.threads, connections: o.connections ?? 100, timeoutS: o.timeoutS ?? 5, mode: 'touch', file: crowd };
     if (o.warmupS > 0) {
-      await runLt({ ...spec, durationS: 60, firstId: warm.firstId, count: warm.count, label: 'actors-100k (warm-up)' });
+      await runLt({ ...spec, file: warmCrowd, durationS: 60, firstId: warm.firstId, count: warm.count, label: 'actors-100k (warm-up)' });
       log('actors-100k: waiting for the warm-up actors to passivate');
       await passivated(60_000);
     }

@@ -21,9 +21,13 @@ import { pidListeningOn } from './target.js';
 /**
  * A few thousand users stand in for a crowd many times larger, so each holds and pays far more than
  * one person may: the per-user caps are lifted (their checks still run on every grant and
- * reservation). Login limits stay as shipped; login-flood measures them.
+ * reservation). Login limits stay as shipped; login-flood measures them. The scenarios whose every
+ * request is a new hold (hold-distinct, actors-100k) use a crowd instead (`Ctx.crowd`), where each
+ * person holds at most a couple of slots, under the caps as shipped.
  */
 export const LOAD_GENERATOR_LIMITS = { MAX_ACTIVE_HOLDS_PER_USER: '1000000', MAX_PENDING_PER_USER: '1000000', HOLDS_PER_USER_PER_MINUTE: '1000000' };
+/** The caps as src/config.ts ships them, for the crowd scenarios. */
+export const SHIPPED_LIMITS = { MAX_ACTIVE_HOLDS_PER_USER: '2', MAX_PENDING_PER_USER: '2', HOLDS_PER_USER_PER_MINUTE: '30' };
 
 export interface Options {
   /** As given on the command line; each scenario has its own defaults. */
@@ -57,7 +61,13 @@ export interface Ctx {
   startServer(server: Server, env?: Record<string, string>): Promise<Started>;
   /** `latency`: fixed ms or a `min-max` range; `env`: further TOSS_MOCK_* switches. */
   startMock(latency: number | string, env?: Record<string, string>): Promise<Started & { secretKey: string }>;
-  holdDeps(scenario: string, settings: HoldSettings): HoldDeps<LtResult>;
+  /**
+   * `count` new accounts and a file of their tokens (signed for every server here, or logged in at
+   * the target): a crowd in which each person holds at most a couple of slots.
+   */
+  crowd(count: number): Promise<string>;
+  /** With `crowd`, each server's run gets a crowd of its own that size, and the service the caps as shipped. */
+  holdDeps(scenario: string, settings: HoldSettings, crowd?: number): HoldDeps<LtResult>;
   cleanup(): Promise<void>;
 }
 
@@ -149,18 +159,41 @@ export async function createContext(opt: Options): Promise<Ctx> {
     return { url: child.url, pid: child.pid, stop: () => child.stop(), secretKey };
   };
 
-  const holdDeps = (scenario: string, settings: HoldSettings): HoldDeps<LtResult> => ({
+  let crowds = 0;
+  const crowd = async (count: number): Promise<string> => {
+    if (opt.target && !process.env.JWT_SECRET) throw new Error(`a crowd of ${count} accounts against a --target needs JWT_SECRET (the target's) to sign their tokens; logging them in would take hours`);
+    crowds += 1;
+    const tag = `${prefix}c${crowds}`;
+    const ids = await makeUsers(bench.db, count, tag);
+    const file = join(tmp, `crowd-${crowds}.txt`);
+    const tokens = opt.target
+      ? await targetTokens(opt.target, ids.map((_, i) => `${tag}-${i + 1}@bench.local`), process.env.JWT_SECRET, ids)
+      : ids.map((sub) => signToken({ sub, role: 'USER' }, secret, 86_400));
+    writeFileSync(file, tokens.join('\n') + '\n');
+    log(`crowd of ${count.toLocaleString('en-US')} new accounts (${tag})`);
+    return file;
+  };
+
+  const holdDeps = (scenario: string, settings: HoldSettings, crowdSize?: number): HoldDeps<LtResult> => {
+    let crowdFile = '';
+    return {
     bench,
     settings,
-    tokensFile: (server) => (server === 'service' ? serviceTokens : ownTokens),
-    start: (s) => startServer(s.server),
+    tokensFile: (server) => crowdFile || (server === 'service' ? serviceTokens : ownTokens),
+    start: async (s) => {
+      // bare Koa reads no token: its run needs no crowd.
+      if (!crowdSize || s.server === 'bare-koa') return startServer(s.server);
+      crowdFile = await crowd(crowdSize);
+      return startServer(s.server, s.server === 'service' ? SHIPPED_LIMITS : {});
+    },
     run: (o, phase, s) =>
       runLt({ ...o, mode: o.mode, file: o.tokensFile, label: `${scenario} ${s.server}${phase === 'warm-up' ? ' (warm-up)' : ''}` }),
     log,
-  });
+    };
+  };
 
   return {
-    opt, bench, tmp, ownTokens, serviceTokens, userIds, uvPool, startServer, startMock, holdDeps,
+    opt, bench, tmp, ownTokens, serviceTokens, userIds, uvPool, startServer, startMock, crowd, holdDeps,
     async cleanup() {
       rmSync(tmp, { recursive: true, force: true });
       if (flash) {
