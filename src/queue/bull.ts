@@ -59,6 +59,9 @@ export function createBullQueues({ redisUrl, prefix = 'bull', log, addTimeoutMs 
       down.delete(redis);
     });
     into.push(redis);
+    // Bull may ask for a client while it closes (a processing loop's next blocking call); one made
+    // after close() swept the others would reconnect for ever and keep the process alive.
+    if (closing) redis.disconnect();
     return redis;
   };
   // Bull refuses a subscriber or blocking client that retries commands or waits for a ready check.
