@@ -1,4 +1,4 @@
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { addDays, kstDate } from '../src/time/kst.js';
 import { createTestDatabase, type TestDatabase } from './helpers/database.js';
 import { makeSchedule, makeStore, makeTheme, makeUsers } from './helpers/fixtures.js';
@@ -29,7 +29,7 @@ const timetable = async (themeId: number) =>
 const themeRow = (id: number) => database.db('themes').where({ id }).first();
 const schedulesBody = (themeId: number, from: string, to: string, startTimes: string[]) => ({ themeId, from, to, startTimes });
 
-function assertRefused(t: import('ava').ExecutionContext, res: { status: number; body: any }, status: number, code: string, field: string) {
+function assertRefused(t: ExecutionContext, res: { status: number; body: any }, status: number, code: string, field: string) {
   t.is(res.status, status, JSON.stringify(res.body));
   t.deepEqual(Object.keys(res.body).sort(), ['code', 'message']);
   t.is(res.body.code, code);

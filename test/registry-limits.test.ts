@@ -79,6 +79,7 @@ test('memory release: runs once enough actors were passivated, and a wave inside
 test('memory release: collects garbage and gives back heap', async (t) => {
   let garbage: { n: number; s: string }[] | null = Array.from({ length: 300_000 }, (_, n) => ({ n, s: `row-${n}` }));
   t.is(garbage.length, 300_000);
+  // eslint-disable-next-line no-useless-assignment -- dropping the only reference is the point
   garbage = null;
   const before = process.memoryUsage().heapUsed;
   await releaseMemory();

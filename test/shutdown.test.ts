@@ -153,7 +153,7 @@ test.serial('SIGTERM while logins are flowing (child process) → every accepted
         attempt.error = String((err as { cause?: unknown }).cause ?? err);
         // Once the instance is stopping, refused and reset connections are expected: this loop is done.
         if (signalledAt !== undefined) return;
-        throw new Error(`login failed before SIGTERM: ${attempt.error}`);
+        throw new Error(`login failed before SIGTERM: ${attempt.error}`, { cause: err });
       }
     }
   };

@@ -96,7 +96,7 @@ export async function run(ctx: Ctx): Promise<ScenarioReport> {
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (token) headers.authorization = `Bearer ${token}`;
     if (agent) headers['user-agent'] = agent;
-    let status = 0;
+    let status: number;
     let parsed: any;
     try {
       const res = await fetch(inst.url + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(10_000) });

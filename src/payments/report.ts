@@ -1,5 +1,6 @@
 import type { Db } from '../db/knex.js';
 import type { PaymentDeps } from './types.js';
+import type { RawRow } from '../db/row.js';
 
 export interface ChargedWithoutBooking {
   orderId: string;
@@ -113,6 +114,6 @@ export async function reconciliationReport(deps: Pick<PaymentDeps, 'db' | 'gatew
   }
 
   const { rows: pending } = await deps.db.raw(`SELECT f.id, f.amount, p.order_id FROM payment_refunds f JOIN payments p ON p.id = f.payment_id WHERE f.status = 'REQUESTED' ORDER BY f.id LIMIT 1000`);
-  report.refundsPending = pending.map((r: Record<string, any>) => ({ refundId: Number(r.id), orderId: r.order_id, amount: r.amount }));
+  report.refundsPending = pending.map((r: RawRow) => ({ refundId: Number(r.id), orderId: r.order_id, amount: r.amount }));
   return report;
 }

@@ -20,7 +20,7 @@ export function loopbackUrl(raw: string, what: string, protocols = ['http:']): {
 export function pidListeningOn(port: number): number {
   const inodes = new Set<string>();
   for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
-    let text = '';
+    let text: string;
     try {
       text = readFileSync(file, 'utf8');
     } catch {
@@ -34,7 +34,7 @@ export function pidListeningOn(port: number): number {
   }
   if (inodes.size === 0) return 0;
   for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
-    let fds: string[] = [];
+    let fds: string[];
     try {
       fds = readdirSync(`/proc/${pid}/fd`);
     } catch {

@@ -1,4 +1,5 @@
 import type { Db } from '../knex.js';
+import type { RawRow } from '../row.js';
 
 /** How an attempt ended. NULL in the table: it has not ended yet (the gateway call is running, or a crash cut it short). */
 export type AttemptOutcome = 'APPROVED' | 'DECLINED' | 'RETRYABLE' | 'UNKNOWN';
@@ -87,7 +88,7 @@ export async function postponeCheck(db: Db, id: number, nextCheckAt: Date, reaso
   await db('payment_attempts').where({ id }).update({ checks: db.raw('checks + 1'), next_check_at: nextCheckAt, message: reason.slice(0, 500) });
 }
 
-const toOpen = (r: Record<string, any>): OpenAttempt => ({
+const toOpen = (r: RawRow): OpenAttempt => ({
   id: Number(r.id),
   reservationId: Number(r.reservation_id),
   orderId: r.order_id,

@@ -1,4 +1,5 @@
 import type { Db } from '../knex.js';
+import type { RawRow } from '../row.js';
 
 export interface NewPayment {
   reservationId: number;
@@ -34,7 +35,7 @@ export interface RefundRow {
   attempts: number;
 }
 
-const toPayment = (r: Record<string, any>): PaymentRow => ({
+const toPayment = (r: RawRow): PaymentRow => ({
   id: Number(r.id),
   reservationId: Number(r.reservation_id),
   paymentKey: r.payment_key,
@@ -50,7 +51,7 @@ const toPayment = (r: Record<string, any>): PaymentRow => ({
   refundAttempts: r.refund_attempts,
 });
 
-const toRefund = (r: Record<string, any>): RefundRow => ({
+const toRefund = (r: RawRow): RefundRow => ({
   id: Number(r.id),
   paymentId: Number(r.payment_id),
   paymentKey: r.payment_key,

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { Db } from '../knex.js';
 import type { ReservationStatus } from '../models/index.js';
 import type { ReservationRow } from './schedule-aggregate.js';
+import type { RawRow } from '../row.js';
 
 export interface ReservationView extends Omit<ReservationRow, 'paymentAttempts' | 'updatedAt'> {
   canceledAt: Date | null;
@@ -19,7 +20,7 @@ const SELECT_VIEW = `
     JOIN themes t ON t.id = s.theme_id
     LEFT JOIN payments p ON p.reservation_id = r.id`;
 
-function toView(r: Record<string, any>): ReservationView {
+function toView(r: RawRow): ReservationView {
   return {
     id: r.id,
     scheduleId: r.schedule_id,
