@@ -73,9 +73,9 @@ export const ERRORS = {
   PAY_ON_SITE: { status: 409, message: declined('PAY_ON_SITE') },
   NOT_CANCELABLE: { status: 409, message: 'only a pending reservation, or a paid one until the cancel deadline, can be canceled' },
   NAME_TAKEN: { status: 409, message: 'that name is already used' },
-  HOLD_LIMIT_REACHED: { status: 409, message: 'you have as many time slots held or unpaid as one account may', note: '`limit` names the setting and `max` its value' },
+  HOLD_LIMIT_REACHED: { status: 409, message: 'you have as many time slots held or unpaid as one account may', note: 'the account holds, or has unpaid, as many time slots as it may; `limit` names the setting and `max` its value' },
   IN_USE: { status: 409, message: 'still referenced: remove what uses it first' },
-  SCHEDULE_OVERLAP: { status: 409, message: 'the theme would have two schedules running at once', note: 'the message names the field and the schedules' },
+  SCHEDULE_OVERLAP: { status: 409, message: 'the theme would have two schedules running at once', note: 'the theme would have two schedules running at once; the message names the field and the schedules' },
   CONFLICT: { status: 409, message: 'this conflicts with existing data' },
   /** Internal: the reconciler and a live request settled the same attempt; never answered to a client. */
   ATTEMPT_SETTLED: { status: 409, message: 'the payment attempt was already settled' },
@@ -87,7 +87,7 @@ export const ERRORS = {
   PAYMENT_DECLINED: { status: 422, message: declined('PAYMENT_DECLINED') },
   PAYMENT_SESSION_INVALID: { status: 422, message: declined('PAYMENT_SESSION_INVALID') },
   TOO_MANY_ATTEMPTS: { status: 429, message: 'too many attempts', note: 'too many failed sign-ins or signups from this address or for this account; see Retry-After' },
-  HOLD_RATE_LIMITED: { status: 429, message: 'you have taken too many holds in the last minute', note: 'see Retry-After' },
+  HOLD_RATE_LIMITED: { status: 429, message: 'you have taken too many holds in the last minute', note: 'the account was granted too many holds in the last minute; see Retry-After' },
   HEADERS_TOO_LARGE: { status: 431, message: 'the request headers are too large' },
 
   // Ours: try again, or a bug.
