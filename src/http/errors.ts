@@ -45,11 +45,11 @@ function toResponse(err: unknown): { status: number; body: Record<string, unknow
   // A last line of defence: input the schemas let through but PostgreSQL refused is still the client's.
   const state = sqlStateOf(err);
   if (state === '23505' || isForeignKeyViolation(err)) return catalogued('CONFLICT');
-  if (state?.startsWith('22') || state === '23502' || state === '23514') return { status: 400, body: { code: 'INVALID_REQUEST', message: 'a value is out of range or malformed' } };
+  if (state?.startsWith('22') || state === '23502' || state === '23514') return catalogued('INVALID_REQUEST', 'a value is out of range or malformed');
   return catalogued('INTERNAL_ERROR');
 }
 
-function catalogued(code: 'DATABASE_UNAVAILABLE' | 'CONFLICT' | 'INTERNAL_ERROR'): { status: number; body: Record<string, unknown> } {
-  const { status, message } = answerFor(code);
-  return { status, body: { code, message } };
+function catalogued(code: 'DATABASE_UNAVAILABLE' | 'CONFLICT' | 'INVALID_REQUEST' | 'INTERNAL_ERROR', message?: string): { status: number; body: Record<string, unknown> } {
+  const answer = answerFor(code);
+  return { status: answer.status, body: { code, message: message ?? answer.message } };
 }

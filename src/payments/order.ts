@@ -5,7 +5,6 @@ import { isOurFault } from './codes.js';
 import { confirmKey, confirmPayment, type ConfirmVerdict } from './confirm.js';
 import { scheduleFollowUp } from './followups.js';
 import type { GatewayPayment } from './gateway.js';
-import type { PaymentMessageCode } from './messages.js';
 import type { RefundState } from './refunds.js';
 import { applyApproval, applyDecline, type AttemptRef } from './settle.js';
 import type { PaymentDeps, PaymentSummary } from './types.js';

@@ -5,7 +5,7 @@ import { hashRequest, once, type Answer } from '../../services/idempotency.js';
 import { paymentAttempts, timeline, visibleReservation } from '../../services/reservations.js';
 import { callerOf } from '../auth/middleware.js';
 import { bookingEvent, canceled, cancelQuote, orderConfirmed, orderPending, paymentAttempt, reconciliation } from '../bodies.js';
-import { cancelBody, idParams, orderBody } from '../schemas.js';
+import { cancelBody, idParams, orderBody, reconciliationQuery } from '../schemas.js';
 import { operation, type HeaderDoc } from './table.js';
 
 /** The header POST /orders reads; the document shows this very schema. */
@@ -34,11 +34,6 @@ function orderAnswer(outcome: OrderOutcome, language: Language): Answer {
       throw refuse(outcome.code);
   }
 }
-
-export const reconciliationQuery = z.object({
-  since: z.string().datetime({ offset: true }).transform((s) => new Date(s)),
-  until: z.string().datetime({ offset: true }).transform((s) => new Date(s)).optional(),
-});
 
 function cancelAnswer(outcome: CancelOutcome): unknown {
   if (outcome.kind === 'canceled') return { id: outcome.reservation.id, status: 'CANCELED', refund: outcome.refund };
