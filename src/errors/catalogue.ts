@@ -93,7 +93,7 @@ export const ERRORS = {
   // Ours: try again, or a bug.
   INTERNAL_ERROR: { status: 500, message: 'something went wrong on our side' },
   ACTOR_FAILED: { status: 500, as: 'INTERNAL_ERROR', message: 'something went wrong on our side' },
-  NOT_IMPLEMENTED: { status: 501, message: 'this method is not one this service implements' },
+  NOT_IMPLEMENTED: { status: 501, message: 'the method is not one this service implements' },
   PAYMENT_GATEWAY_ERROR: { status: 502, message: declined('PAYMENT_GATEWAY_ERROR') },
   DATABASE_UNAVAILABLE: { status: 503, message: 'the database is unavailable; try again shortly' },
   ACTOR_TIMEOUT: { status: 503, message: 'the booking service is busy; try again shortly' },

@@ -51,9 +51,11 @@ export function paramsReader<S extends ZodTypeAny>(schema: S, path: string): (ct
   // A route without the param is never remembered: the schema refuses it.
   const keyOf = only ? (p: Record<string, string>) => p[only] ?? '' : (p: Record<string, string>) => names.map((n) => p[n] ?? '').join('/');
   const known = memory;
+  // The lookup is inline: the hot hold passes here on every request, and a hit allocates nothing.
   return (ctx) => {
     const params = ctx.params ?? {};
-    return checkedOnce(known, keyOf(params), () => parse(schema, params, 'path'));
+    const key = keyOf(params);
+    return known.get(key) ?? remember(known, key, parse(schema, params, 'path'));
   };
 }
 
@@ -71,9 +73,12 @@ const MEMORY = 10_000;
 
 /** `check()`'s result for `key`, remembered once it passed (every check here is pure); a refusal throws and is not remembered. */
 function checkedOnce<V>(memory: Map<string, V>, key: string, check: () => V): V {
-  const known = memory.get(key);
-  if (known !== undefined) return known;
-  const checked = Object.freeze(check());
+  return memory.get(key) ?? remember(memory, key, check());
+}
+
+/** Keeps a value that passed its check, the oldest going first past MEMORY. */
+function remember<V>(memory: Map<string, V>, key: string, value: V): V {
+  const checked = Object.freeze(value);
   if (memory.size >= MEMORY) memory.delete(memory.keys().next().value!);
   memory.set(key, checked);
   return checked;

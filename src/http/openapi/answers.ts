@@ -18,7 +18,7 @@ export interface Answer {
 export function errorsOf(op: Operation): WireCode[] {
   const codes: WireCode[] = [];
   if (op.params || op.query || op.body || op.headers) codes.push(op.invalid ?? 'INVALID_REQUEST');
-  if (op.body) codes.push('PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE');
+  if (op.body) codes.push('REQUEST_ABORTED', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE');
   if (op.access !== 'public') codes.push('UNAUTHORIZED', 'DATABASE_UNAVAILABLE');
   if (op.access !== 'public' && op.method !== 'get') codes.push('ORIGIN_REFUSED');
   if (op.access === 'admin') codes.push('FORBIDDEN');
