@@ -52,6 +52,7 @@ const envSchema = z.object({
   ALLOWED_ORIGINS: z.string().optional(),
   TRUST_PROXY: z.enum(['0', '1', 'true', 'false']).default('0'),
   HSTS: z.enum(['0', '1', 'true', 'false']).default('0'),
+  VALIDATE_RESPONSES: z.enum(['0', '1', 'true', 'false']).optional(),
   REQUEST_TIMEOUT_MS: intFrom(30_000),
   DATA_DIR: z.string().default('./data'),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
@@ -136,6 +137,11 @@ export interface Config {
   trustProxy: boolean;
   /** Send Strict-Transport-Security (turn on when served over TLS). */
   hsts: boolean;
+  /**
+   * Check every answer against the schema its route declares for its status, and answer a
+   * mismatch 500 RESPONSE_MISMATCH (VALIDATE_RESPONSES; on under NODE_ENV=test, never in production).
+   */
+  validateResponses: boolean;
   /** A request whose headers and body have not all arrived after this long is answered 408 and its connection closed. */
   requestTimeoutMs: number;
   dataDir: string;
@@ -205,6 +211,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     allowedOrigins: (e.ALLOWED_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
     trustProxy: e.TRUST_PROXY === '1' || e.TRUST_PROXY === 'true',
     hsts: e.HSTS === '1' || e.HSTS === 'true',
+    validateResponses: !production && (e.VALIDATE_RESPONSES === undefined ? e.NODE_ENV === 'test' : e.VALIDATE_RESPONSES === '1' || e.VALIDATE_RESPONSES === 'true'),
     requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
     dataDir: e.DATA_DIR,
     logLevel: e.LOG_LEVEL,

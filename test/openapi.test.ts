@@ -1,21 +1,17 @@
 import test from 'ava';
 import Koa from 'koa';
 import type Router from '@koa/router';
+import { Validator } from '@seriousme/openapi-schema-validator';
+import { z } from 'zod';
+import { DEMO_ACCOUNTS } from '../src/db/seed.js';
+import type { AppDeps } from '../src/http/deps.js';
 import { buildOpenApiDocument, type OpenApiDocument } from '../src/http/openapi/index.js';
+import { checkingResponses, responseMismatchesOf } from '../src/http/response-check.js';
+import { OPERATIONS } from '../src/http/routes/index.js';
+import { mount, operation } from '../src/http/routes/table.js';
 import { createTestDatabase, type TestDatabase } from './helpers/database.js';
 import { startTestService, type TestService } from './helpers/service.js';
 import { makeUsers } from './helpers/fixtures.js';
-
-/**
- * The apps this process builds, caught as they start serving, so the route list comes from the
- * very routers `createApp` registered rather than from a copy of its list.
- */
-const apps: Koa[] = [];
-const callback = Koa.prototype.callback;
-Koa.prototype.callback = function (this: Koa) {
-  apps.push(this);
-  return callback.call(this);
-};
 
 let database: TestDatabase;
 let service: TestService;
@@ -34,7 +30,7 @@ test.after.always(async () => {
 
 const toOpenApiPath = (path: string) => path.replace(/:(\w+)/g, '{$1}');
 
-/** `METHOD /path` for every route on every router of the app, HEAD (added by Koa for GET) left out. */
+/** `METHOD /path` for every route on the app's router, HEAD (added by Koa for GET) left out. */
 function registeredRoutes(app: Koa): string[] {
   const routers = app.middleware.flatMap((mw) => ('router' in mw ? [(mw as unknown as { router: Router }).router] : []));
   return routers.flatMap((router) =>
@@ -45,14 +41,82 @@ function registeredRoutes(app: Koa): string[] {
 const documentedRoutes = (doc: OpenApiDocument) => Object.entries(doc.paths).flatMap(([path, item]) => Object.keys(item).map((method) => `${method.toUpperCase()} ${path}`));
 
 test('GET /openapi.json: documents every route the app registers, and no other', (t) => {
-  t.is(apps.length, 1);
-  const registered = registeredRoutes(apps[0]!);
+  const registered = registeredRoutes(service.app);
   const documented = documentedRoutes(document);
-  t.true(registered.includes('POST /schedules/{id}/hold') && registered.includes('GET /docs'), 'the routers were read');
+  t.true(registered.includes('POST /schedules/{id}/hold') && registered.includes('GET /docs'), 'the router was read');
 
   t.deepEqual(registered.filter((r) => !documented.includes(r)), [], 'registered but not documented');
   t.deepEqual(documented.filter((r) => !registered.includes(r)), [], 'documented but not registered');
   t.is(new Set(registered).size, registered.length, 'no route is registered twice');
+});
+
+test('GET /openapi.json: passes an outside OpenAPI 3.1 validator', async (t) => {
+  const validator = new Validator();
+  const result = await validator.validate(structuredClone(document) as unknown as Record<string, unknown>);
+  t.true(result.valid, JSON.stringify(result.errors, null, 1)?.slice(0, 2000));
+  t.is(validator.version, '3.1');
+});
+
+test('GET /openapi.json: every operation documents a real schema for each body it answers with', (t) => {
+  const operations = Object.entries(document.paths).flatMap(([path, item]) => Object.entries(item).map(([method, op]) => [`${method.toUpperCase()} ${path}`, op] as const));
+  t.is(operations.length, OPERATIONS.length);
+  const empty: string[] = [];
+  for (const [name, op] of operations) {
+    t.true(Object.keys(op.responses).some((status) => status.startsWith('2')), `${name} documents a success`);
+    for (const [status, response] of Object.entries(op.responses)) {
+      // A 204 has no body by definition; every other answer has a schema that says something.
+      if (status === '204') t.is(response.content, undefined, `${name} ${status} has no body`);
+      else for (const [type, media] of Object.entries(response.content ?? { none: { schema: {} } })) if (Object.keys(media.schema).length === 0) empty.push(`${name} ${status} ${type}`);
+    }
+  }
+  t.deepEqual(empty, [], 'no answer is documented as {} or without content');
+  t.deepEqual(document.paths['/schedules/{id}/hold']!.post!.responses['200']!.content!['application/json']!.schema, {
+    type: 'object',
+    properties: { scheduleId: { type: 'integer', exclusiveMinimum: 0 }, status: { type: 'string', const: 'HOLD' }, holdExpiresAt: { type: 'string', format: 'date-time' } },
+    required: ['scheduleId', 'status', 'holdExpiresAt'],
+    additionalProperties: false,
+  });
+});
+
+test('GET /openapi.json: POST /auth/login shows the demo logins as examples', (t) => {
+  const examples = document.paths['/auth/login']!.post!.requestBody!.content['application/json']!.examples!;
+  t.deepEqual(examples.demoUser!.value, { email: DEMO_ACCOUNTS.user.email, password: DEMO_ACCOUNTS.user.password });
+  t.deepEqual(examples.demoAdmin!.value, { email: DEMO_ACCOUNTS.admin.email, password: DEMO_ACCOUNTS.admin.password });
+});
+
+test('the response check answers a body its route does not declare with 500 RESPONSE_MISMATCH, and records it', async (t) => {
+  const table = [
+    operation({ method: 'get', path: '/good', access: 'public', summary: 'good', tags: [], responses: { 200: { description: 'ok', schema: z.object({ n: z.number() }).strict() } }, handler: () => (ctx) => void (ctx.body = { n: 1 }) }),
+    operation({ method: 'get', path: '/bad', access: 'public', summary: 'bad', tags: [], responses: { 200: { description: 'ok', schema: z.object({ n: z.number() }).strict() } }, handler: () => (ctx) => void (ctx.body = { n: 'one' }) }),
+    operation({ method: 'get', path: '/undeclared', access: 'public', summary: 'undeclared', tags: [], responses: { 200: { description: 'ok', schema: z.object({}) } }, handler: () => (ctx) => void ((ctx.status = 202), (ctx.body = {})) }),
+  ];
+  const app = new Koa();
+  app.use(checkingResponses(app, table));
+  // Only public routes: the guard is never asked.
+  app.use(mount(table, {} as AppDeps).routes());
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise<void>((resolve) => server.once('listening', resolve));
+  const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  try {
+    t.is((await fetch(`${base}/good`)).status, 200);
+    const bad = await fetch(`${base}/bad`);
+    t.is(bad.status, 500);
+    t.like(await bad.json(), { code: 'RESPONSE_MISMATCH' });
+    t.is((await fetch(`${base}/undeclared`)).status, 500);
+    t.deepEqual(
+      responseMismatchesOf(app).map((m) => [m.route, m.status]),
+      [
+        ['/bad', 200],
+        ['/undeclared', 202],
+      ],
+    );
+  } finally {
+    server.close();
+  }
+});
+
+test('the OpenAPI document is the one the operation table builds', (t) => {
+  t.deepEqual(document, JSON.parse(JSON.stringify(buildOpenApiDocument(OPERATIONS))));
 });
 
 test('GET /openapi.json: POST /reservations takes the fields and limits of the schema that validates it', (t) => {
@@ -71,7 +135,7 @@ test('GET /openapi.json: answers JSON, the same document the route table builds,
 
   t.is(res.status, 200);
   t.regex(res.headers.get('content-type') ?? '', /^application\/json/);
-  t.deepEqual(await res.json(), JSON.parse(JSON.stringify(buildOpenApiDocument())));
+  t.deepEqual(await res.json(), JSON.parse(JSON.stringify(buildOpenApiDocument(OPERATIONS))));
   t.is(document.openapi, '3.1.0');
   const ids = Object.values(document.paths).flatMap((item) => Object.values(item).map((op) => op.operationId));
   t.is(new Set(ids).size, ids.length);

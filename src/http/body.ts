@@ -1,10 +1,10 @@
 import type { Context } from 'koa';
-import { AppError, invalidRequest } from './errors.js';
+import { invalidRequest, refuse, Refusal } from './errors.js';
 import { JsonDepth, MAX_JSON_DEPTH } from './json-depth.js';
 
 const LIMIT_BYTES = 16 * 1024;
 
-const tooLarge = () => new AppError(413, 'PAYLOAD_TOO_LARGE', `the body is larger than ${LIMIT_BYTES} bytes`);
+const tooLarge = () => refuse('PAYLOAD_TOO_LARGE', `the body is larger than ${LIMIT_BYTES} bytes`);
 
 /**
  * Reads a JSON request body (16 KiB at most, nested at most MAX_JSON_DEPTH deep). An empty body is
@@ -25,13 +25,13 @@ export async function readJson(ctx: Context): Promise<unknown> {
       chunks.push(chunk);
     }
   } catch (err) {
-    if (err instanceof AppError) throw err;
+    if (err instanceof Refusal) throw err;
     // The request stream fails only with its connection: the client went away mid-body, or was
     // cut for sending too slowly. Its ECONNRESET is the client's doing, not the database's.
-    throw new AppError(400, 'REQUEST_ABORTED', 'the connection closed before the body arrived in full');
+    throw refuse('REQUEST_ABORTED');
   }
   if (size === 0) return undefined;
-  if (!depth) throw new AppError(415, 'UNSUPPORTED_MEDIA_TYPE', 'send the body as application/json');
+  if (!depth) throw refuse('UNSUPPORTED_MEDIA_TYPE');
   try {
     return JSON.parse(Buffer.concat(chunks).toString('utf8'));
   } catch {

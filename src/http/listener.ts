@@ -1,6 +1,7 @@
 import { createServer, STATUS_CODES, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type Koa from 'koa';
+import { answerFor, type ErrorCode } from '../errors/catalogue.js';
 
 /**
  * Node's HTTP server for the app, with a bound on slow clients: a request whose headers and body
@@ -20,18 +21,19 @@ export function createHttpServer(app: Koa, { requestTimeoutMs }: { requestTimeou
 
 /** What Node answers, bare, to a request it could not parse or that came too slowly, as our `{code, message}` instead. */
 function refusals(requestTimeoutMs: number): Map<string, Buffer> {
-  const answer = (status: number, code: string, message: string) => {
-    const body = JSON.stringify({ code, message });
+  const answer = (code: ErrorCode, message?: string) => {
+    const { status, message: usual } = answerFor(code);
+    const body = JSON.stringify({ code, message: message ?? usual });
     return Buffer.from(
       `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
     );
   };
   return new Map([
-    ['HPE_INVALID_METHOD', answer(501, 'NOT_IMPLEMENTED', 'the method is not one this service implements')],
-    ['HPE_HEADER_OVERFLOW', answer(431, 'HEADERS_TOO_LARGE', 'the request headers are too large')],
-    ['HPE_CHUNK_EXTENSIONS_OVERFLOW', answer(413, 'PAYLOAD_TOO_LARGE', 'the chunk extensions are too large')],
-    ['ERR_HTTP_REQUEST_TIMEOUT', answer(408, 'REQUEST_TIMEOUT', `the request did not arrive in full within ${requestTimeoutMs} ms`)],
-    ['', answer(400, 'INVALID_REQUEST', 'the request is not valid HTTP/1.1')],
+    ['HPE_INVALID_METHOD', answer('NOT_IMPLEMENTED')],
+    ['HPE_HEADER_OVERFLOW', answer('HEADERS_TOO_LARGE')],
+    ['HPE_CHUNK_EXTENSIONS_OVERFLOW', answer('PAYLOAD_TOO_LARGE', 'the chunk extensions are too large')],
+    ['ERR_HTTP_REQUEST_TIMEOUT', answer('REQUEST_TIMEOUT', `the request did not arrive in full within ${requestTimeoutMs} ms`)],
+    ['', answer('INVALID_REQUEST', 'the request is not valid HTTP/1.1')],
   ]);
 }
 

@@ -1,26 +1,7 @@
 import type { Context } from 'koa';
-import { AppError } from './errors.js';
+import { answerFor, refusalOf } from '../errors/catalogue.js';
 
-/** How each rejection or fault an actor can answer with reaches the client. */
-const STATUS: Record<string, [number, string]> = {
-  SCHEDULE_NOT_FOUND: [404, 'no such schedule'],
-  SCHEDULE_NOT_AVAILABLE: [409, 'this time slot is held or booked by someone else'],
-  SCHEDULE_IN_PAST: [400, 'this time slot has already started'],
-  SCHEDULE_NOT_BLOCKED: [409, 'this time slot is not blocked'],
-  NOT_HOLDER: [409, 'you do not hold this time slot'],
-  PAYMENT_IN_PROGRESS: [409, 'a payment for this time slot is in progress'],
-  HOLD_REQUIRED: [409, 'hold the time slot before reserving it'],
-  HOLD_EXPIRED: [409, 'your hold on this time slot has expired; hold it again'],
-  INVALID_PARTICIPANTS: [400, 'participants: outside the number of players this theme allows'],
-  RESERVATION_EXISTS: [409, 'you already have a reservation for this time slot'],
-  USER_NOT_FOUND: [401, 'this account no longer exists; sign in again'],
-  HOLD_LIMIT_REACHED: [409, 'you have as many time slots held or unpaid as one account may'],
-  HOLD_RATE_LIMITED: [429, 'you have taken too many holds in the last minute'],
-  DATABASE_UNAVAILABLE: [503, 'the database is unavailable; try again shortly'],
-  ACTOR_TIMEOUT: [503, 'the booking service is busy; try again shortly'],
-  WRITE_CONFLICT: [503, 'the time slot is changing too fast; try again'],
-  ACTOR_FAILED: [500, 'something went wrong on our side'],
-};
+export { refusalOf };
 
 const bodies = new Map<string, string>();
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -33,12 +14,11 @@ const JSON_TYPE = 'application/json; charset=utf-8';
 export function okOrRefuse<R extends { ok: boolean }>(ctx: Context, reply: R): Extract<R, { ok: true }> | undefined {
   if (reply.ok) return reply as Extract<R, { ok: true }>;
   const code = (reply as unknown as { code: string }).code;
-  const [status, message] = STATUS[code] ?? [500, ''];
-  if (status >= 500) return expectOk(reply);
-  if (hasDetails(reply)) throw rejection(status, code, message, reply);
+  const answer = answerFor(code);
+  if (answer.status >= 500 || hasDetails(reply)) throw refusalOf(reply);
   let body = bodies.get(code);
-  if (!body) bodies.set(code, (body = JSON.stringify({ code, message })));
-  ctx.status = status;
+  if (!body) bodies.set(code, (body = JSON.stringify({ code: answer.code, message: answer.message })));
+  ctx.status = answer.status;
   sendJson(ctx, body);
   return undefined;
 }
@@ -49,21 +29,10 @@ export function sendJson(ctx: Context, json: string): void {
   ctx.body = json;
 }
 
-/** Unwraps a successful reply, or throws the AppError its code maps to. */
+/** Unwraps a successful reply, or throws the refusal its code stands for (the catalogue gives status and message). */
 export function expectOk<R extends { ok: boolean }>(reply: R): Extract<R, { ok: true }> {
   if (reply.ok) return reply as Extract<R, { ok: true }>;
-  const code = (reply as unknown as { code: string }).code;
-  const [status, message] = STATUS[code] ?? [500, 'something went wrong on our side'];
-  if (hasDetails(reply)) throw rejection(status, code, message, reply);
-  throw new AppError(status, status === 500 ? 'INTERNAL_ERROR' : code, message);
+  throw refusalOf(reply);
 }
 
-/** A rejection that says more than its code: which limit was reached, or when to try again. */
-type Details = { limit?: string; max?: number; retryAfterSeconds?: number };
-
-const hasDetails = (reply: object): reply is Details => 'limit' in reply || 'retryAfterSeconds' in reply;
-
-function rejection(status: number, code: string, message: string, d: Details): AppError {
-  if (d.limit) return new AppError(status, code, `${message}: at most ${d.max} (${d.limit})`, { limit: d.limit, max: d.max });
-  return new AppError(status, code, `${message}; try again in ${d.retryAfterSeconds} s`, { retryAfterSeconds: d.retryAfterSeconds }, { 'Retry-After': String(d.retryAfterSeconds) });
-}
+const hasDetails = (reply: object): boolean => 'limit' in reply || 'retryAfterSeconds' in reply;

@@ -86,3 +86,9 @@ export const cancelBody = z
   .object({ reason: z.string().trim().min(1).max(200).default('canceled by customer') })
   .strict()
   .default({});
+
+/** The reconciliation report's period. */
+export const reconciliationQuery = z.object({
+  since: z.string().datetime({ offset: true }).transform((s) => new Date(s)),
+  until: z.string().datetime({ offset: true }).transform((s) => new Date(s)).optional(),
+});

@@ -2,7 +2,6 @@ import type { Context } from 'koa';
 import { z, type ZodTypeAny } from 'zod';
 import { readJson } from './body.js';
 import { invalidRequest } from './errors.js';
-import { idParams } from './schemas.js';
 
 /**
  * PostgreSQL cannot store NUL in text, and no field of ours has a use for it. A loop over a stack
@@ -37,16 +36,27 @@ function parse<S extends ZodTypeAny>(schema: S, value: unknown, where: string): 
 
 export const parseBody = async <S extends ZodTypeAny>(ctx: Context, schema: S): Promise<z.output<S>> => parse(schema, await readJson(ctx), 'body');
 
-type IdParams = z.output<typeof idParams>;
-const checkedIds = new Map<string, Readonly<IdParams>>();
+/** Path params that passed, by schema: a hot schedule's id arrives thousands of times a second. */
+const checkedParams = new WeakMap<ZodTypeAny, Map<string, unknown>>();
 
 /**
- * `:id` of the route, checked by `idParams`. A hot schedule's id arrives thousands of times a
- * second: each raw id that passed is remembered (the check is pure), so a repeat costs a lookup.
+ * The route's path params, checked by `schema`. Each raw value that passed is remembered (the
+ * check is pure), so a repeat costs a lookup; the key is read straight off `ctx.params`.
  */
-export function parseIdParams(ctx: Context & { params?: Record<string, string> }): Readonly<IdParams> {
-  // No id (a route without one) is never remembered: the schema refuses it.
-  return checkedOnce(checkedIds, ctx.params?.id ?? '', () => parse(idParams, ctx.params ?? {}, 'path'));
+export function paramsReader<S extends ZodTypeAny>(schema: S, path: string): (ctx: Context & { params?: Record<string, string> }) => Readonly<z.output<S>> {
+  let memory = checkedParams.get(schema) as Map<string, z.output<S>> | undefined;
+  if (!memory) checkedParams.set(schema, (memory = new Map()));
+  const names = [...path.matchAll(/:(\w+)/g)].map((m) => m[1]!);
+  const only = names.length === 1 ? names[0]! : undefined;
+  // A route without the param is never remembered: the schema refuses it.
+  const keyOf = only ? (p: Record<string, string>) => p[only] ?? '' : (p: Record<string, string>) => names.map((n) => p[n] ?? '').join('/');
+  const known = memory;
+  // The lookup is inline: the hot hold passes here on every request, and a hit allocates nothing.
+  return (ctx) => {
+    const params = ctx.params ?? {};
+    const key = keyOf(params);
+    return known.get(key) ?? remember(known, key, parse(schema, params, 'path'));
+  };
 }
 
 /** Query strings that passed, by schema: a browsing crowd sends the same few again and again. */
@@ -63,9 +73,12 @@ const MEMORY = 10_000;
 
 /** `check()`'s result for `key`, remembered once it passed (every check here is pure); a refusal throws and is not remembered. */
 function checkedOnce<V>(memory: Map<string, V>, key: string, check: () => V): V {
-  const known = memory.get(key);
-  if (known !== undefined) return known;
-  const checked = Object.freeze(check());
+  return memory.get(key) ?? remember(memory, key, check());
+}
+
+/** Keeps a value that passed its check, the oldest going first past MEMORY. */
+function remember<V>(memory: Map<string, V>, key: string, value: V): V {
+  const checked = Object.freeze(value);
   if (memory.size >= MEMORY) memory.delete(memory.keys().next().value!);
   memory.set(key, checked);
   return checked;

@@ -5,7 +5,6 @@ import { isOurFault } from './codes.js';
 import { confirmKey, confirmPayment, type ConfirmVerdict } from './confirm.js';
 import { scheduleFollowUp } from './followups.js';
 import type { GatewayPayment } from './gateway.js';
-import type { PaymentMessageCode } from './messages.js';
 import type { RefundState } from './refunds.js';
 import { applyApproval, applyDecline, type AttemptRef } from './settle.js';
 import type { PaymentDeps, PaymentSummary } from './types.js';
@@ -25,7 +24,7 @@ export interface OrderInput {
  */
 export type OrderOutcome =
   | { kind: 'confirmed'; reservationId: number; payment: PaymentSummary }
-  | { kind: 'declined'; httpStatus: number; code: PaymentMessageCode; gatewayCode: string; attempts: number; payOnSite: boolean }
+  | { kind: 'declined'; code: DeclineCode; gatewayCode: string; attempts: number; payOnSite: boolean }
   | { kind: 'pending'; reservationId: number }
   | { kind: 'rejected'; code: 'RESERVATION_NOT_FOUND' | 'RESERVATION_NOT_PAYABLE' | 'AMOUNT_MISMATCH' | 'ORDER_MISMATCH' | 'PAY_ON_SITE' | Failure['code']; refund?: RefundState | null };
 
@@ -70,11 +69,14 @@ export async function placeOrder(deps: PaymentDeps, input: OrderInput): Promise<
   return { kind: 'declined', ...answerFor(verdict), gatewayCode: verdict.code, attempts: declines, payOnSite: declines >= deps.config.maxPaymentAttempts };
 }
 
-function answerFor(verdict: Extract<ConfirmVerdict, { kind: 'declined' | 'retryable' }>): { httpStatus: number; code: PaymentMessageCode } {
-  if (verdict.kind === 'retryable') return { httpStatus: 503, code: 'PAYMENT_RETRY_LATER' };
-  if (verdict.code === 'NOT_FOUND_PAYMENT_SESSION') return { httpStatus: 422, code: 'PAYMENT_SESSION_INVALID' };
-  if (!verdict.counts && isOurFault(verdict.code)) return { httpStatus: 502, code: 'PAYMENT_GATEWAY_ERROR' };
-  return { httpStatus: 422, code: 'PAYMENT_DECLINED' };
+/** What a client hears of a refusal; its status is the error catalogue's. */
+export type DeclineCode = 'PAYMENT_DECLINED' | 'PAYMENT_SESSION_INVALID' | 'PAYMENT_GATEWAY_ERROR' | 'PAYMENT_RETRY_LATER';
+
+function answerFor(verdict: Extract<ConfirmVerdict, { kind: 'declined' | 'retryable' }>): { code: DeclineCode } {
+  if (verdict.kind === 'retryable') return { code: 'PAYMENT_RETRY_LATER' };
+  if (verdict.code === 'NOT_FOUND_PAYMENT_SESSION') return { code: 'PAYMENT_SESSION_INVALID' };
+  if (!verdict.counts && isOurFault(verdict.code)) return { code: 'PAYMENT_GATEWAY_ERROR' };
+  return { code: 'PAYMENT_DECLINED' };
 }
 
 async function approved(deps: PaymentDeps, at: AttemptRef, payment: GatewayPayment): Promise<OrderOutcome> {

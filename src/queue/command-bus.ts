@@ -14,8 +14,7 @@ import {
   type AnyReply,
   type ScheduleRegistry,
 } from '../actors/schedule/index.js';
-import { AppError } from '../http/errors.js';
-import { expectOk } from '../http/replies.js';
+import { refusalOf } from '../errors/catalogue.js';
 import type { Logger } from '../logger.js';
 import { busCommand, SCHEDULE_COMMANDS, type BusCommand, type BusRejection, type BusReply, type Jsonified } from './schedule-commands.js';
 import { asJson, PermanentJobError, type JobQueue } from './types.js';
@@ -71,13 +70,8 @@ function body<R extends AnyReply, B>(reply: R, ok: (r: Extract<R, { ok: true }>)
   return reply.ok ? (asJson(ok(reply as Extract<R, { ok: true }>)) as Jsonified<B>) : rejection(reply);
 }
 
-/** The HTTP layer's code → status table, reused through expectOk so both answer alike. */
+/** The rejection as HTTP answers it: code, message and status from the error catalogue. */
 function rejection(reply: AnyReply): BusRejection {
-  try {
-    expectOk(reply);
-  } catch (err) {
-    if (err instanceof AppError) return { code: err.code, message: err.message, httpStatus: err.status };
-    throw err;
-  }
-  throw new Error('a successful reply is not a rejection');
+  const refused = refusalOf(reply);
+  return { code: refused.code, message: refused.message, httpStatus: refused.status };
 }

@@ -9,7 +9,7 @@ import type { ReservationStatus } from '../db/models/index.js';
 import { addDays, kstDate, kstInstant } from '../time/kst.js';
 import { firstOverlap, slotName, type Slot } from './timetable.js';
 
-export type AdminRejection = 'STORE_NOT_FOUND' | 'THEME_NOT_FOUND' | 'NAME_TAKEN' | 'IN_USE' | 'INVALID_PLAYERS' | 'SCHEDULE_IN_PAST' | 'SCHEDULES_OVERLAP' | 'SCHEDULE_OVERLAP';
+export type AdminRejection = 'STORE_NOT_FOUND' | 'THEME_NOT_FOUND' | 'NAME_TAKEN' | 'IN_USE' | 'INVALID_PLAYERS' | 'START_IN_PAST' | 'SCHEDULES_OVERLAP' | 'SCHEDULE_OVERLAP';
 /** A rejection may say more than its code's usual message, naming the field and the values at fault. */
 export type AdminResult<T> = { ok: true; value: T } | { ok: false; code: AdminRejection; message?: string };
 
@@ -75,13 +75,13 @@ export const removeTheme = (db: Db, id: number) => guarded(async () => ((await d
  */
 export async function createSchedules(db: Db, input: { themeId: number; from: string; to: string; startTimes: string[] }, now = new Date()) {
   const today = kstDate(now);
-  if (input.from < today) return no('SCHEDULE_IN_PAST', `from: ${input.from} is before today (${today}) in Asia/Seoul`);
+  if (input.from < today) return no('START_IN_PAST', `from: ${input.from} is before today (${today}) in Asia/Seoul`);
   const schedules: NewSchedule[] = [];
   for (let date = input.from; date <= input.to; date = addDays(date, 1)) {
     for (const startTime of new Set(input.startTimes)) schedules.push({ themeId: input.themeId, date, startTime, startsAt: kstInstant(date, startTime) });
   }
   const started = schedules.find((s) => s.startsAt.getTime() <= now.getTime());
-  if (started) return no('SCHEDULE_IN_PAST', `startTimes: ${slotName(started)} has already started in Asia/Seoul`);
+  if (started) return no('START_IN_PAST', `startTimes: ${slotName(started)} has already started in Asia/Seoul`);
   return db.transaction(async (trx) => {
     await lockThemeTimetable(trx, input.themeId);
     const theme = await findTheme(trx, input.themeId);

@@ -3,7 +3,7 @@ import { isDatabaseUnavailable } from '../db/errors.js';
 import { isDatabaseDown } from '../db/outage.js';
 import { findUserByEmail, findUserById, insertUser, type User, type UserWithHash } from '../db/repositories/users.js';
 import type { LoginRecord } from '../db/repositories/login-history.js';
-import { AppError } from '../http/errors.js';
+import { refuse } from '../errors/catalogue.js';
 import { DUMMY_HASH_PROMISE, hashPassword, verifyPassword } from './password.js';
 import { Slots } from './slots.js';
 import { userCacheFor, type UserCache } from './user-cache.js';
@@ -30,7 +30,7 @@ const hashing = new Slots(2 * (Number(process.env.UV_THREADPOOL_SIZE) || 4));
 /** Past this many logins and signups waiting for the hash, the next is refused at once (SlotsFull). */
 export const boundHashQueue = (maxWaiting: number): void => hashing.bound(maxWaiting);
 
-const databaseUnavailable = () => new AppError(503, 'DATABASE_UNAVAILABLE', 'the database is unavailable; try again shortly');
+const databaseUnavailable = () => refuse('DATABASE_UNAVAILABLE');
 
 /** Runs a database call; an unreachable database becomes 503 DATABASE_UNAVAILABLE instead of a 500. */
 async function orUnavailable<T>(work: Promise<T>): Promise<T> {

@@ -9,6 +9,7 @@ import { compose } from '../../src/compose.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import type { Db } from '../../src/db/knex.js';
 import { signToken } from '../../src/http/auth/jwt.js';
+import { responseMismatchesOf } from '../../src/http/response-check.js';
 import { createLogger } from '../../src/logger.js';
 import { createTossClient, type PaymentGateway, type Payments } from '../../src/payments/index.js';
 import { createInProcessQueues } from '../../src/queue/index.js';
@@ -87,6 +88,10 @@ export async function startTestService(db: Db, env: Record<string, string> = {},
       server.closeAllConnections();
       await composed.stop({ keepQueues: Boolean(options.queues) });
       if (ownDataDir) rmSync(ownDataDir, { recursive: true, force: true });
+      // Every answer the test received was checked against its route's schema (config.validateResponses);
+      // one that did not match was answered 500 RESPONSE_MISMATCH, and fails the file here as well.
+      const mismatches = config.validateResponses ? responseMismatchesOf(app) : [];
+      if (mismatches.length > 0) throw new Error(`answers that do not match their declared schema:\n${mismatches.map((m) => JSON.stringify(m)).join('\n')}`);
     },
   };
 }

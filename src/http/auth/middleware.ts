@@ -1,7 +1,7 @@
 import type { Context } from 'koa';
 import type { Role } from '../../db/models/index.js';
 import type { Sessions } from '../../services/sessions.js';
-import { AppError } from '../errors.js';
+import { refuse } from '../../errors/catalogue.js';
 import { tokenVerifier } from './jwt.js';
 
 export const TOKEN_COOKIE = 'token';
@@ -29,8 +29,8 @@ export interface AuthState {
  */
 export type Guard = (ctx: Context, access: Exclude<Access, 'public'>) => void | Promise<void>;
 
-const unauthorized = (why = 'sign in first: the token is missing, invalid or expired') => new AppError(401, 'UNAUTHORIZED', why);
-const forbidden = () => new AppError(403, 'FORBIDDEN', 'this needs the ADMIN role');
+const unauthorized = (why?: string) => refuse('UNAUTHORIZED', why);
+const forbidden = () => refuse('FORBIDDEN');
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -59,7 +59,7 @@ export function createGuard(secret: string, sessions: Sessions, opts: { allowedO
     }
     const claims = token ? verify(token) : null;
     if (!claims) throw unauthorized();
-    if (viaCookie && !originAllowed(ctx, allowed)) throw new AppError(403, 'ORIGIN_REFUSED', 'a write with the login cookie must come from an allowed origin');
+    if (viaCookie && !originAllowed(ctx, allowed)) throw refuse('ORIGIN_REFUSED');
     const admit = (authority: { role: Role } | null) => {
       if (!authority) throw unauthorized('this session has ended or the account no longer exists; sign in again');
       if (access === 'admin' && authority.role !== 'ADMIN') throw forbidden();

@@ -1,7 +1,7 @@
 import { ZodOptional, type ZodTypeAny } from 'zod';
 import { zodToJsonSchema } from 'zod-to-json-schema';
-import { ERROR_CODES, type ErrorCode } from './error-codes.js';
-import { ROUTES, type RouteDoc } from './routes.js';
+import type { Operation } from '../routes/table.js';
+import { answersOf } from './answers.js';
 
 type JsonSchema = Record<string, unknown> & { properties?: Record<string, JsonSchema>; required?: string[] };
 
@@ -9,19 +9,19 @@ export interface OpenApiDocument {
   openapi: string;
   info: { title: string; version: string; description: string };
   tags: { name: string }[];
-  paths: Record<string, Record<string, Operation>>;
+  paths: Record<string, Record<string, OperationObject>>;
   components: Record<string, Record<string, unknown>>;
 }
 
-export interface Operation {
+export interface OperationObject {
   operationId: string;
   summary: string;
   description?: string;
   tags: string[];
   security?: Record<string, string[]>[];
   parameters?: Parameter[];
-  requestBody?: { required: boolean; content: Record<string, { schema: JsonSchema }> };
-  responses: Record<string, Response>;
+  requestBody?: { required: boolean; content: Record<string, { schema: JsonSchema; examples?: Record<string, { summary: string; value: unknown }> }> };
+  responses: Record<string, ResponseObject>;
 }
 
 interface Parameter {
@@ -32,15 +32,16 @@ interface Parameter {
   schema: JsonSchema;
 }
 
-interface Response {
+interface ResponseObject {
   description: string;
-  content?: Record<string, { schema: JsonSchema; examples?: Record<string, { value: unknown }> }>;
+  headers?: Record<string, { description: string; schema: JsonSchema }>;
+  content?: Record<string, { schema: JsonSchema; example?: unknown; examples?: Record<string, { value: unknown }> }>;
 }
 
 /**
- * The schema a route validates with, as JSON Schema: what a client sends (`effectStrategy:
- * 'input'`), so an id is an integer though a decimal string is also taken, and refinements that
- * JSON Schema cannot say (`to` not before `from`) are left to the 400 message.
+ * A schema as JSON Schema. What a client sends is shown as sent (`effectStrategy: 'input'`), so an
+ * id is an integer though a decimal string is also taken, and refinements that JSON Schema cannot
+ * say (`to` not before `from`) are left to the 400 message. Answers have no effects.
  */
 function jsonSchema(schema: ZodTypeAny): JsonSchema {
   const { $schema: _, ...rest } = zodToJsonSchema(schema, { target: 'jsonSchema7', $refStrategy: 'none', effectStrategy: 'input' }) as JsonSchema;
@@ -53,66 +54,53 @@ function parameters(schema: ZodTypeAny, where: 'path' | 'query'): Parameter[] {
   return Object.entries(object.properties ?? {}).map(([name, property]) => ({ name, in: where, required: where === 'path' || required.has(name), schema: property }));
 }
 
-/** The errors a route can answer with: its own plus those that follow from what it takes and who may call it. */
-function errorsOf(route: RouteDoc): ErrorCode[] {
-  const codes: ErrorCode[] = [];
-  if (route.params || route.query || route.body || route.headers) codes.push(route.invalid ?? 'INVALID_REQUEST');
-  if (route.body) codes.push('PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE');
-  if (route.auth !== 'none') codes.push('UNAUTHORIZED');
-  if (route.auth === 'admin') codes.push('FORBIDDEN');
-  return [...new Set([...codes, ...(route.errors ?? [])])];
+/** `/schedules/:id/hold` as OpenAPI writes it: `/schedules/{id}/hold`. */
+export const openApiPath = (path: string): string => path.replace(/:(\w+)/g, '{$1}');
+
+function responses(op: Operation): Record<string, ResponseObject> {
+  const out: Record<string, ResponseObject> = {};
+  for (const [status, answer] of answersOf(op)) {
+    const response: ResponseObject = { description: answer.description };
+    if (answer.headers) response.headers = Object.fromEntries(Object.entries(answer.headers).map(([name, description]) => [name, { description, schema: { type: 'string' } }]));
+    if (answer.type && answer.schema) {
+      const media: NonNullable<ResponseObject['content']>[string] = { schema: jsonSchema(answer.schema) };
+      if (answer.example !== undefined) media.example = answer.example;
+      if (answer.examples) media.examples = Object.fromEntries(Object.entries(answer.examples).map(([name, value]) => [name, { value }]));
+      response.content = { [answer.type]: media };
+    }
+    out[status] = response;
+  }
+  return out;
 }
 
-function errorResponses(codes: ErrorCode[]): Record<string, Response> {
-  const byStatus = new Map<number, ErrorCode[]>();
-  for (const code of codes) {
-    const status = ERROR_CODES[code][0];
-    byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
-  }
-  const responses: Record<string, Response> = {};
-  for (const [status, group] of [...byStatus].sort(([a], [b]) => a - b)) {
-    const examples = Object.fromEntries(group.map((code) => [code, { value: { code, message: ERROR_CODES[code][1] } }]));
-    responses[status] = {
-      description: group.map((code) => `\`${code}\`: ${ERROR_CODES[code][1]}`).join('; '),
-      content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' }, examples } },
-    };
-  }
-  return responses;
-}
-
-function operation(route: RouteDoc): Operation {
-  const names = [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
-  const pathParameters = route.params ? parameters(route.params, 'path') : [];
+function operationObject(op: Operation): OperationObject {
+  const path = openApiPath(op.path);
+  const names = [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
+  const pathParameters = op.params ? parameters(op.params, 'path') : [];
   const documented = pathParameters.map((p) => p.name);
-  if (names.join() !== documented.join()) throw new Error(`${route.method} ${route.path}: path names ${names.join()} but its params schema has ${documented.join()}`);
+  if (names.join() !== documented.join()) throw new Error(`${op.method} ${op.path}: path names ${names.join()} but its params schema has ${documented.join()}`);
 
-  const headerParameters: Parameter[] = (route.headers ?? []).map((h) => ({
+  const headerParameters: Parameter[] = (op.headers ?? []).map((h) => ({
     name: h.name,
     in: 'header',
     required: !h.schema.isOptional(),
     description: h.description,
     schema: jsonSchema(h.schema instanceof ZodOptional ? h.schema.unwrap() : h.schema),
   }));
-  const allParameters = [...pathParameters, ...(route.query ? parameters(route.query, 'query') : []), ...headerParameters];
-  const responses: Record<string, Response> = {};
-  for (const [status, description] of Object.entries(route.ok)) {
-    const type = route.produces ?? 'application/json';
-    responses[status] = status === '204' ? { description } : { description, content: { [type]: { schema: {} } } };
-  }
-  Object.assign(responses, errorResponses(errorsOf(route)));
-  if (route.otherwise) {
-    responses.default = { description: route.otherwise.description, content: { 'application/json': { schema: { $ref: `#/components/schemas/${route.otherwise.component}` } } } };
-  }
+  const allParameters = [...pathParameters, ...(op.query ? parameters(op.query, 'query') : []), ...headerParameters];
+  const description = [op.description, op.access === 'admin' ? 'Needs the ADMIN role.' : undefined].filter(Boolean).join(' ');
 
   return {
-    operationId: `${route.method}${route.path.replace(/\{(\w+)\}/g, 'By-$1').replace(/[^A-Za-z0-9]+(.)?/g, (_, c: string | undefined) => (c ?? '').toUpperCase())}`,
-    summary: route.summary,
-    ...(route.description || route.auth === 'admin' ? { description: [route.description, route.auth === 'admin' ? 'Needs the ADMIN role.' : undefined].filter(Boolean).join(' ') } : {}),
-    tags: route.tags,
-    ...(route.auth === 'none' ? {} : { security: [{ bearerAuth: [] }, { cookieAuth: [] }] }),
+    operationId: `${op.method}${path.replace(/\{(\w+)\}/g, 'By-$1').replace(/[^A-Za-z0-9]+(.)?/g, (_, c: string | undefined) => (c ?? '').toUpperCase())}`,
+    summary: op.summary,
+    ...(description ? { description } : {}),
+    tags: op.tags,
+    ...(op.access === 'public' ? {} : { security: [{ bearerAuth: [] }, { cookieAuth: [] }] }),
     ...(allParameters.length ? { parameters: allParameters } : {}),
-    ...(route.body ? { requestBody: { required: !route.body.isOptional(), content: { 'application/json': { schema: jsonSchema(route.body) } } } } : {}),
-    responses,
+    ...(op.body
+      ? { requestBody: { required: !op.body.isOptional(), content: { 'application/json': { schema: jsonSchema(op.body), ...(op.bodyExamples ? { examples: op.bodyExamples } : {}) } } } }
+      : {}),
+    responses: responses(op),
   };
 }
 
@@ -120,19 +108,9 @@ const COMPONENTS = {
   schemas: {
     Error: {
       type: 'object',
-      description: 'Every error. Some carry more fields, as PaymentDeclined does.',
+      description: 'Every refusal and fault: `code` and `message`, and for some codes more fields (each response lists its codes and their fields).',
       properties: { code: { type: 'string', pattern: '^[A-Z][A-Z0-9_]*$' }, message: { type: 'string' } },
       required: ['code', 'message'],
-    },
-    PaymentDeclined: {
-      allOf: [
-        { $ref: '#/components/schemas/Error' },
-        {
-          type: 'object',
-          properties: { gatewayCode: { type: 'string', description: 'the card gateway’s own code (e.g. REJECT_CARD_COMPANY)' }, attempts: { type: 'integer', description: 'card declines on this reservation so far' }, payOnSite: { type: 'boolean', description: 'true once no more attempts are allowed: pay at the store' } },
-          required: ['gatewayCode', 'attempts', 'payOnSite'],
-        },
-      ],
     },
   },
   securitySchemes: {
@@ -141,31 +119,36 @@ const COMPONENTS = {
   },
 };
 
-/** Builds the document from a route table (the app's own unless told). */
-export function buildOpenApiDocument(routes: RouteDoc[] = ROUTES): OpenApiDocument {
+/** Builds the document from an operation table. */
+export function buildOpenApiDocument(table: readonly Operation[]): OpenApiDocument {
   const paths: OpenApiDocument['paths'] = {};
-  for (const route of routes) {
-    const item = (paths[route.path] ??= {});
-    if (item[route.method]) throw new Error(`${route.method} ${route.path} is described twice`);
-    item[route.method] = operation(route);
+  for (const op of table) {
+    const item = (paths[openApiPath(op.path)] ??= {});
+    if (item[op.method]) throw new Error(`${op.method} ${op.path} is declared twice`);
+    item[op.method] = operationObject(op);
   }
-  const tags = [...new Set(routes.flatMap((r) => r.tags))].map((name) => ({ name }));
+  const tags = [...new Set(table.flatMap((op) => op.tags))].map((name) => ({ name }));
   return {
     openapi: '3.1.0',
-    info: { title: 'roomescape', version: '0.1.0', description: 'Room-escape booking: catalogue, holds, reservations and payments. Times are ISO-8601 with offset; every error is `{code, message}`.' },
+    info: {
+      title: 'roomescape',
+      version: '0.1.0',
+      description: 'Room-escape booking: catalogue, holds, reservations and payments. Times are ISO-8601 with offset; every error is `{code, message}`, some with more fields.',
+    },
     tags,
     paths,
     components: COMPONENTS,
   };
 }
 
-let cached: { document: OpenApiDocument; json: string } | undefined;
+const built = new WeakMap<readonly Operation[], { document: OpenApiDocument; json: string }>();
 
-/** The app's document, built on first use and kept (with its JSON text) for the life of the process. */
-export function openApiDocument(): { document: OpenApiDocument; json: string } {
+/** The table's document, built on first use and kept (with its JSON text) for the life of the process. */
+export function openApiDocument(table: readonly Operation[]): { document: OpenApiDocument; json: string } {
+  let cached = built.get(table);
   if (!cached) {
-    const document = buildOpenApiDocument();
-    cached = { document, json: JSON.stringify(document) };
+    const document = buildOpenApiDocument(table);
+    built.set(table, (cached = { document, json: JSON.stringify(document) }));
   }
   return cached;
 }

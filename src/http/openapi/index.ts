@@ -1,4 +1,3 @@
-export { openapiRoutes } from './router.js';
-export { buildOpenApiDocument, openApiDocument, type OpenApiDocument, type Operation } from './document.js';
-export { ROUTES, type RouteDoc, type Auth } from './routes.js';
-export { ERROR_CODES, type ErrorCode } from './error-codes.js';
+export { buildOpenApiDocument, openApiDocument, openApiPath, type OpenApiDocument, type OperationObject } from './document.js';
+export { answersOf, errorsOf, type Answer } from './answers.js';
+export { DOCS } from './operations.js';

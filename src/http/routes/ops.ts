@@ -1,8 +1,8 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { Db } from '../../db/knex.js';
-import { AppError } from '../errors.js';
-import type { AppDeps } from '../deps.js';
-import { Routes } from './table.js';
+import { refuse } from '../../errors/catalogue.js';
+import { okBody, readyBody, text } from '../bodies.js';
+import { operation } from './table.js';
 
 /** Readiness answers within this long even when the database hangs rather than refuses. */
 const READY_TIMEOUT_MS = 1_000;
@@ -31,37 +31,60 @@ function metricsAccess(token: string | undefined, production: boolean): (authori
   const expected = token === undefined ? undefined : Buffer.from(`Bearer ${token}`);
   return (authorization) => {
     if (!expected) {
-      if (production) throw new AppError(403, 'FORBIDDEN', 'set METRICS_TOKEN to scrape metrics in production');
+      if (production) throw refuse('FORBIDDEN', 'set METRICS_TOKEN to scrape metrics in production');
       return;
     }
     const given = Buffer.from(authorization ?? '');
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new AppError(401, 'UNAUTHORIZED', 'metrics need the METRICS_TOKEN bearer token');
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw refuse('UNAUTHORIZED', 'metrics need the METRICS_TOKEN bearer token');
   };
 }
 
-export function opsRoutes({ db, metrics, guard, config }: AppDeps): Routes {
-  const router = new Routes(guard);
-  const mayScrape = metricsAccess(config.metricsToken, config.production);
+const tags = ['Operations'];
 
-  router.get('/healthz', 'public', (ctx) => {
-    ctx.body = { ok: true };
-  });
-
-  router.get('/readyz', 'public', async (ctx) => {
-    if (await databaseAnswers(db)) {
-      ctx.body = { ok: true, database: 'up' };
-    } else {
-      ctx.status = 503;
-      ctx.body = { code: 'DATABASE_UNAVAILABLE', message: 'the database is not reachable' };
-    }
-  });
-
-  /** Prometheus text; gauges read the actors, pool and queues at scrape time. */
-  router.get('/metrics', 'public', async (ctx) => {
-    mayScrape(ctx.req.headers.authorization);
-    ctx.type = metrics.registry.contentType;
-    ctx.body = await metrics.registry.metrics();
-  });
-
-  return router;
-}
+export const OPS = [
+  operation({
+    method: 'get',
+    path: '/healthz',
+    access: 'public',
+    summary: 'The process is up',
+    tags,
+    responses: { 200: { description: 'up', schema: okBody, example: { ok: true } } },
+    handler: () => (ctx) => {
+      ctx.body = { ok: true };
+    },
+  }),
+  operation({
+    method: 'get',
+    path: '/readyz',
+    access: 'public',
+    summary: 'The database answers',
+    tags,
+    responses: { 200: { description: 'the database answered within a second', schema: readyBody } },
+    errors: ['DATABASE_UNAVAILABLE'],
+    handler:
+      ({ db }) =>
+      async (ctx) => {
+        if (!(await databaseAnswers(db))) throw refuse('DATABASE_UNAVAILABLE', 'the database is not reachable');
+        ctx.body = { ok: true, database: 'up' };
+      },
+  }),
+  operation({
+    method: 'get',
+    path: '/metrics',
+    access: 'public',
+    summary: 'Counters for dashboards',
+    description: 'With METRICS_TOKEN set, only `Authorization: Bearer <METRICS_TOKEN>`; without it, anyone in development and nobody in production.',
+    tags,
+    responses: { 200: { description: 'Prometheus text: requests by route, hold and payment outcomes, actors, the history buffer', type: 'text/plain', schema: text } },
+    errors: ['UNAUTHORIZED', 'FORBIDDEN'],
+    handler: ({ metrics, config }) => {
+      const mayScrape = metricsAccess(config.metricsToken, config.production);
+      /** Prometheus text; gauges read the actors, pool and queues at scrape time. */
+      return async (ctx) => {
+        mayScrape(ctx.req.headers.authorization);
+        ctx.type = metrics.registry.contentType;
+        ctx.body = await metrics.registry.metrics();
+      };
+    },
+  }),
+];
