@@ -6,7 +6,7 @@ import { startTracing } from './observability/tracing.js';
 import { startService } from './server.js';
 
 const config = loadConfig();
-const log = createLogger(config.logLevel);
+const log = createLogger(config.logLevel, config.logFormat);
 const stopTracing = await startTracing(process.env, log);
 
 const service = await startService(config, log).catch((err) => {

@@ -1,5 +1,6 @@
 import Koa from 'koa';
 import Router from '@koa/router';
+import { corsFor } from './cors.js';
 import { observe } from './observe.js';
 import { openapiRoutes } from './openapi/index.js';
 import { adminRoutes } from './routes/admin.js';
@@ -25,7 +26,10 @@ export function routeTable(deps: AppDeps): Router {
 export function createApp(deps: AppDeps): Koa {
   const app = new Koa({ proxy: deps.config.trustProxy });
   app.silent = true;
-  app.use(observe(deps.log, deps.metrics, securityHeaders({ hsts: deps.config.hsts })));
+  app.use(observe(deps.log, deps.metrics, securityHeaders({ hsts: deps.config.hsts }), { accessLog: deps.config.accessLog }));
+  // Only when origins are listed: without CORS_ORIGINS no request pays for the layer.
+  const cors = corsFor(deps.config.corsOrigins);
+  if (cors) app.use(cors);
   const root = routeTable(deps);
   app.use(root.routes());
   app.use(root.allowedMethods());
