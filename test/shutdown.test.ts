@@ -203,6 +203,9 @@ test.serial('SIGTERM while logins are flowing (child process) → every accepted
   t.is(code, 0, `exit code; last lines: ${JSON.stringify(instance.lines.slice(-3))}`);
   t.true(elapsed < SHUTDOWN_LIMIT_MS, `exited ${elapsed} ms after SIGTERM`);
   t.true(instance.lines.some((l) => l.msg === 'shutting down'));
+  const stopped = instance.lines.find((l) => l.msg === 'stopped');
+  t.like(stopped, { signal: 'SIGTERM', historyRowsOnDisk: 0 }, 'the last line says what the stop flushed');
+  t.true(typeof stopped?.historyRowsFlushed === 'number' && typeof stopped.requestsDrained === 'number' && typeof stopped.tookMs === 'number');
 });
 
 test.serial('SIGTERM: a hold request in flight when SIGTERM arrives still gets its answer', async (t) => {
