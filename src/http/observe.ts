@@ -30,6 +30,9 @@ export interface ObserveOptions {
 
 export function observe(log: Logger, metrics: Metrics, headers: readonly [string, string][] = [], { accessLog = false }: ObserveOptions = {}) {
   const durationOf = (method: string, route: string, status: number) => metrics.httpDuration.child(method, route, statusText(status));
+  // Without the redaction the base logger applies: it more than halves the line's cost (about 3 µs
+  // against 7 on this machine), and every field of the line is built here (reqId passed REQUEST_ID).
+  const access = accessLog ? log.child({}, { redact: [] }) : undefined;
   return async (ctx: Context, next: Next) => {
     // Node's own request and response, not Koa's accessors: this runs on every request.
     const given = ctx.req.headers['x-request-id'];
@@ -54,8 +57,8 @@ export function observe(log: Logger, metrics: Metrics, headers: readonly [string
       const route = routeOf(ctx);
       const status = ctx.res.statusCode;
       durationOf(method, route, status).observe(ms / 1000);
-      // On the base logger with reqId as a field: a child logger per request would cost more than the line.
-      if (accessLog && log.isLevelEnabled('info')) log.info({ reqId: requestId, method, route, status, ms: Math.round(ms * 10) / 10 }, 'request');
+      // reqId as a field: a child logger per request would cost more than the line.
+      if (access?.isLevelEnabled('info')) access.info({ reqId: requestId, method, route, status, ms: Math.round(ms * 10) / 10 }, 'request');
       else if (log.isLevelEnabled('debug')) requestLog(ctx, log).debug({ method, path: ctx.path, status, ms: Math.round(ms) }, 'request');
     }
   };
