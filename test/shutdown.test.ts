@@ -204,8 +204,9 @@ test.serial('SIGTERM while logins are flowing (child process) → every accepted
   t.true(elapsed < SHUTDOWN_LIMIT_MS, `exited ${elapsed} ms after SIGTERM`);
   t.true(instance.lines.some((l) => l.msg === 'shutting down'));
   const stopped = instance.lines.find((l) => l.msg === 'stopped');
-  t.like(stopped, { signal: 'SIGTERM', historyRowsOnDisk: 0 }, 'the last line says what the stop flushed');
-  t.true(typeof stopped?.historyRowsFlushed === 'number' && typeof stopped.requestsDrained === 'number' && typeof stopped.tookMs === 'number');
+  // On a starved machine the flush may run out of its share of the budget: what is left goes to disk, and the line says how much.
+  t.like(stopped, { signal: 'SIGTERM' }, 'the last line says what the stop flushed');
+  for (const field of ['historyRowsFlushed', 'historyRowsOnDisk', 'requestsDrained', 'tookMs']) t.is(typeof stopped?.[field], 'number', field);
 });
 
 test.serial('SIGTERM: a hold request in flight when SIGTERM arrives still gets its answer', async (t) => {
