@@ -5,10 +5,11 @@
  * with the same load generator (wrk + bench/lib/loadtest.lua): the bare-Koa ceiling and, with
  * --compare-lock and --compare-flash (both implied by `all`), the SELECT … FOR UPDATE baseline and
  * the Redis flash-sale baseline (SET NX PX, bench/flash-sale.ts; needs Redis at REDIS_URL). Live progress on stderr,
- * the summary table on stdout, loadtest-report.html (per-second charts) and bench/results/loadtest-<scenario>.json.
+ * the summary table on stdout, and under the git-ignored bench/results/local/ the JSON and the HTML report (per-second
+ * charts). `--save` also writes bench/results/loadtest-<scenario>.json, the named run the README's table quotes.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ROOT } from './lib/child.js';
@@ -55,14 +56,16 @@ const USAGE = `usage: npm run loadtest -- <${[...Object.keys(SCENARIOS), 'all'].
   --rounds N        hold-hot, hold-distinct, browse: run the service and its references N times, interleaved,
                     and compare the median runs (default 3; this box's run-to-run spread is 10-20 %)
   --threads N (2)  --warmup S (2)  --timeout S (5; login-storm 60)  --retries N (1)  --users N (2000; 200 with --target)
-  --report FILE     the HTML report (default loadtest-report.html in the repository root)`;
+  --report FILE     the HTML report (default bench/results/local/loadtest-<scenario>.html)
+  --save            also write bench/results/loadtest-<scenario>.json: a named run to commit and quote in the README
+                    (without it, results go only to the git-ignored bench/results/local/)`;
 
 const { values: flags, positionals } = parseArgs({
   allowPositionals: true,
   options: {
     connections: { type: 'string' }, duration: { type: 'string' }, target: { type: 'string' }, database: { type: 'string' }, mock: { type: 'string' },
     'compare-lock': { type: 'boolean', default: false }, 'compare-flash': { type: 'boolean', default: false }, threads: { type: 'string', default: '2' }, warmup: { type: 'string', default: '2' },
-    timeout: { type: 'string' }, retries: { type: 'string', default: '1' }, rounds: { type: 'string', default: '3' }, users: { type: 'string' }, report: { type: 'string' }, help: { type: 'boolean', default: false },
+    timeout: { type: 'string' }, retries: { type: 'string', default: '1' }, rounds: { type: 'string', default: '3' }, users: { type: 'string' }, report: { type: 'string' }, save: { type: 'boolean', default: false }, help: { type: 'boolean', default: false },
   },
 });
 const name = positionals[0] ?? '';
@@ -130,7 +133,10 @@ async function main(): Promise<void> {
     await ctx.cleanup();
   }
 
+  const commit = git('rev-parse', '--short=12', 'HEAD') ?? 'unknown';
+  const dirty = Boolean(git('status', '--porcelain', '--', 'src', 'bench'));
   const header = [
+    `run ${new Date(started).toISOString()} at commit ${commit}${dirty ? ' (src/ or bench/ modified)' : ''} on ${hostname()}, ${cpus().length} × ${cpus()[0]?.model ?? '?'}`,
     `load generator: ${wrk} driven by bench/lib/loadtest.lua (${opt.threads} threads; the same tool and script for the service and its references)`,
     `node ${process.version}; ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}) shared by wrk, the servers and PostgreSQL; ${idleLoad.toFixed(2)} cores busy before start`,
     `${target ? `target ${target.origin} (already running)` : 'servers started here as child processes (dist-bench, compiled)'}; lock baseline ${opt.compareLock ? 'run' : 'not run (--compare-lock)'}; flash-sale baseline ${opt.compareFlash ? 'run' : 'not run (--compare-flash)'}${typesOk ? '' : '; WARNING: the tree had type errors'}`,
@@ -141,21 +147,28 @@ async function main(): Promise<void> {
   const table = render(reports, header);
   console.log(table);
 
-  mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
-  const out = join(ROOT, `bench/results/loadtest-${name}.json`);
+  const local = join(ROOT, 'bench/results/local');
+  mkdirSync(local, { recursive: true });
+  const out = join(local, `loadtest-${name}.json`);
   const json = {
     generatedAt: new Date().toISOString(),
     tookSeconds: Math.round((Date.now() - started) / 1000),
-    git: { commit: git('rev-parse', 'HEAD'), dirty: Boolean(git('status', '--porcelain', '--', 'src')), typesOk },
+    git: { commit: git('rev-parse', 'HEAD'), dirty, typesOk },
+    host: hostname(),
     machine: { cpus: cpus().length, model: cpus()[0]?.model ?? null, node: process.version, busyCoresBeforeStart: idleLoad },
     loadGenerator: { tool: wrk, script: 'bench/lib/loadtest.lua', threads: opt.threads },
     options: { ...opt, target: target?.origin ?? null, database: database ? '(given)' : null, mock: opt.mock?.origin ?? null },
     reports,
   };
   writeFileSync(out, JSON.stringify(json, null, 1) + '\n');
-  const page = resolve(flags.report ?? join(ROOT, 'loadtest-report.html'));
+  const page = resolve(flags.report ?? join(local, `loadtest-${name}.html`));
   writeFileSync(page, html(reports, header, table));
   console.log(`\nresults written to ${out}\nreport written to ${page}`);
+  if (flags.save) {
+    const named = join(ROOT, `bench/results/loadtest-${name}.json`);
+    writeFileSync(named, JSON.stringify(json, null, 1) + '\n');
+    console.log(`named run written to ${named} (commit it with the README change that quotes it)`);
+  }
 }
 
 await main();

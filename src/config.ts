@@ -2,7 +2,8 @@ import { z } from 'zod';
 
 const intFrom = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
-const envSchema = z.object({
+/** Every variable the service reads, with its default; `npm run env-example` writes .env.example from it. */
+export const envSchema = z.object({
   NODE_ENV: z.string().default('development'),
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   HOST: z.string().default('127.0.0.1'),
@@ -50,13 +51,30 @@ const envSchema = z.object({
   SESSION_SYNC_MS: intFrom(1_000),
   METRICS_TOKEN: z.string().min(16).optional(),
   ALLOWED_ORIGINS: z.string().optional(),
+  CORS_ORIGINS: z
+    .string()
+    .optional()
+    .refine((v) => v === undefined || originList(v).every(isOrigin), 'a comma-separated list of origins such as https://app.example (scheme, host and port only)'),
   TRUST_PROXY: z.enum(['0', '1', 'true', 'false']).default('0'),
   HSTS: z.enum(['0', '1', 'true', 'false']).default('0'),
   VALIDATE_RESPONSES: z.enum(['0', '1', 'true', 'false']).optional(),
   REQUEST_TIMEOUT_MS: intFrom(30_000),
   DATA_DIR: z.string().default('./data'),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
+  ACCESS_LOG: z.enum(['on', 'off']).default('on'),
 });
+
+const originList = (v: string): string[] => v.split(',').map((o) => o.trim()).filter(Boolean);
+/** An origin as a browser sends it: `scheme://host[:port]`, nothing after. */
+const isOrigin = (o: string): boolean => {
+  try {
+    const url = new URL(o);
+    return (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === o;
+  } catch {
+    return false;
+  }
+};
 
 export interface Config {
   env: string;
@@ -133,6 +151,11 @@ export interface Config {
   metricsToken: string | undefined;
   /** Origins whose pages may make cookie-authenticated writes, besides the service's own. */
   allowedOrigins: string[];
+  /**
+   * Origins whose pages may call the API from the browser (CORS, credentials included); every other
+   * origin gets no CORS headers. Listed origins may also make cookie-authenticated writes.
+   */
+  corsOrigins: string[];
   /** Trust X-Forwarded-For/-Proto from a proxy in front (client address for throttling, HTTPS). */
   trustProxy: boolean;
   /** Send Strict-Transport-Security (turn on when served over TLS). */
@@ -146,6 +169,10 @@ export interface Config {
   requestTimeoutMs: number;
   dataDir: string;
   logLevel: string;
+  /** `auto`: human-readable when stdout is a terminal, JSON lines otherwise. */
+  logFormat: 'auto' | 'json' | 'pretty';
+  /** One `info` line per request (method, route, status, ms, reqId). */
+  accessLog: boolean;
 }
 
 /** Reads the environment once; a bad value stops start-up with the variable's name. */
@@ -208,12 +235,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sessionCheckMs: e.SESSION_CHECK_MS,
     sessionSyncMs: e.SESSION_SYNC_MS,
     metricsToken: e.METRICS_TOKEN,
-    allowedOrigins: (e.ALLOWED_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
+    allowedOrigins: originList(e.ALLOWED_ORIGINS ?? ''),
+    corsOrigins: originList(e.CORS_ORIGINS ?? ''),
     trustProxy: e.TRUST_PROXY === '1' || e.TRUST_PROXY === 'true',
     hsts: e.HSTS === '1' || e.HSTS === 'true',
     validateResponses: !production && (e.VALIDATE_RESPONSES === undefined ? e.NODE_ENV === 'test' : e.VALIDATE_RESPONSES === '1' || e.VALIDATE_RESPONSES === 'true'),
     requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
     dataDir: e.DATA_DIR,
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT,
+    accessLog: e.ACCESS_LOG === 'on',
   };
 }

@@ -6,7 +6,7 @@ import { startTracing } from './observability/tracing.js';
 import { startService } from './server.js';
 
 const config = loadConfig();
-const log = createLogger(config.logLevel);
+const log = createLogger(config.logLevel, config.logFormat);
 const stopTracing = await startTracing(process.env, log);
 
 const service = await startService(config, log).catch((err) => {
@@ -41,9 +41,13 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
       log.error({ timeoutMs: config.shutdownTimeoutMs }, 'shutdown out of time; saving history to disk and exiting');
       void service.abandon().finally(() => process.exit(1));
     }, config.shutdownTimeoutMs).unref();
-    service.stop(deadline).then(stopTracing).then(
-      () => {
+    service.stop(deadline).then(async (summary) => {
+      await stopTracing();
+      return summary;
+    }).then(
+      (summary) => {
         clearTimeout(force);
+        log.info({ signal, ...summary }, 'stopped');
         process.exit(0);
       },
       (err) => {

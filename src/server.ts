@@ -26,9 +26,20 @@ export interface RunningService {
    * Stops accepting connections, lets in-flight requests finish, flushes history, closes the pool,
    * all before `deadline` (epoch ms; by default SHUTDOWN_TIMEOUT_MS from now): see `shutdownPlan`.
    */
-  stop(deadline?: number): Promise<void>;
+  stop(deadline?: number): Promise<StopSummary>;
   /** Past the deadline: saves the history to disk whatever the database does; call just before exiting. */
   abandon(): Promise<void>;
+}
+
+/** What a stop did, for the "stopped" line. */
+export interface StopSummary {
+  tookMs: number;
+  /** History rows the stop wrote to the database. */
+  historyRowsFlushed: number;
+  /** History rows the database did not take in time, saved to disk to be replayed on the next start. */
+  historyRowsOnDisk: number;
+  /** Requests that were still being answered when the stop began. */
+  requestsDrained: number;
 }
 
 /**
@@ -84,14 +95,18 @@ export async function startService(config: Config, log: Logger): Promise<Running
     payments,
     embedded: Boolean(embedded),
     async stop(deadline = Date.now() + config.shutdownTimeoutMs) {
-      const plan = shutdownPlan(Date.now(), deadline);
-      await drain(plan.drainBy);
+      const startedAt = Date.now();
+      const plan = shutdownPlan(startedAt, deadline);
+      const before = actors.history.stats();
+      const requestsDrained = await drain(plan.drainBy);
       // Running jobs (commands, a tick) finish on live actors before those stop.
       await composed.stop({ jobsBy: plan.jobsBy, historyTimeoutMs: Math.max(0, plan.historyBy - Date.now()) });
       // A pool whose statements hang gives up by its moment; the process is about to end anyway.
       await Promise.race([db.destroy(), until(plan.poolBy)]);
       await gateway.mock?.close();
       await embedded?.stop();
+      const after = actors.history.stats();
+      return { tookMs: Date.now() - startedAt, historyRowsFlushed: after.rowsWritten - before.rowsWritten, historyRowsOnDisk: after.spilledRows, requestsDrained };
     },
     abandon: () => actors.abandon(),
   };
@@ -112,7 +127,7 @@ const until = (at: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * rest of the budget to the history. Connections are tracked, not requests, so serving a request
  * pays nothing for this.
  */
-function drainer(server: Server): (by: number) => Promise<void> {
+function drainer(server: Server): (by: number) => Promise<number> {
   const sockets = new Set<Socket>();
   server.on('connection', (socket: Socket) => {
     sockets.add(socket);
@@ -120,10 +135,12 @@ function drainer(server: Server): (by: number) => Promise<void> {
   });
   return async (by) => {
     server.prependListener('request', (_req: IncomingMessage, res: ServerResponse) => res.setHeader('Connection', 'close'));
+    let inFlight = 0;
     for (const socket of sockets) {
       // Node's pointer to the response being written on the connection (graceful-shutdown libraries use it too).
       const res = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
       if (!res) continue;
+      inFlight += 1;
       if (!res.headersSent) res.setHeader('Connection', 'close');
       else res.once('close', () => socket.end());
     }
@@ -132,6 +149,7 @@ function drainer(server: Server): (by: number) => Promise<void> {
     const backstop = setTimeout(() => server.closeAllConnections(), Math.max(0, by - Date.now())).unref();
     await closed;
     clearTimeout(backstop);
+    return inFlight;
   };
 }
 

@@ -1,5 +1,6 @@
 import Koa from 'koa';
 import type Router from '@koa/router';
+import { corsFor } from './cors.js';
 import { observe } from './observe.js';
 import { checkingResponses } from './response-check.js';
 import { OPERATIONS } from './routes/index.js';
@@ -18,7 +19,10 @@ export function createApp(deps: AppDeps): Koa {
   const app = new Koa({ proxy: deps.config.trustProxy });
   app.silent = true;
   if (deps.config.validateResponses) app.use(checkingResponses(app, OPERATIONS));
-  app.use(observe(deps.log, deps.metrics, securityHeaders({ hsts: deps.config.hsts })));
+  app.use(observe(deps.log, deps.metrics, securityHeaders({ hsts: deps.config.hsts }), { accessLog: deps.config.accessLog }));
+  // Only when origins are listed: without CORS_ORIGINS no request pays for the layer.
+  const cors = corsFor(deps.config.corsOrigins);
+  if (cors) app.use(cors);
   const root = routeTable(deps);
   app.use(root.routes());
   app.use(root.allowedMethods());

@@ -28,18 +28,29 @@ export interface BullQueuesOptions {
   log?: Logger;
   /** How long `add` waits for Redis before it rejects with QueueUnavailableError (default 1 s). */
   addTimeoutMs?: number;
+  /** How many finished jobs each queue keeps, and for how long (seconds); tests shrink it. */
+  keep?: { completed?: KeepJobs; failed?: KeepJobs };
 }
 
-// Finished jobs are kept a while: a result can still be read by a late `result()`, and a jobId
-// (a repeat slot's included) cannot be added again while its finished job exists.
-const KEEP_COMPLETED = { age: 3600, count: 1000 };
-const KEEP_FAILED = { age: 7 * 24 * 3600, count: 10_000 };
+/** Bull's retention of finished jobs: at most `count`, none older than `age` seconds. */
+export interface KeepJobs {
+  age: number;
+  count: number;
+}
+
+// Finished jobs are kept a while: a result can still be read by a late `result()` or a plain Bull
+// producer's `job.finished()`, and a jobId (a repeat slot's included) cannot be added again while
+// its finished job exists. Past this they are trimmed, as each job finishes.
+const KEEP_COMPLETED: KeepJobs = { age: 3600, count: 1000 };
+const KEEP_FAILED: KeepJobs = { age: 7 * 24 * 3600, count: 10_000 };
 /** The name Bull gives a job added without one; `process(concurrency, handler)` takes these. */
 const DEFAULT_JOB_NAME = '__default__';
 
 const ADD_TIMEOUT_MS = 1_000;
 
-export function createBullQueues({ redisUrl, prefix = 'bull', log, addTimeoutMs = ADD_TIMEOUT_MS }: BullQueuesOptions): JobQueue {
+export function createBullQueues({ redisUrl, prefix = 'bull', log, addTimeoutMs = ADD_TIMEOUT_MS, keep = {} }: BullQueuesOptions): JobQueue {
+  const keepCompleted = keep.completed ?? KEEP_COMPLETED;
+  const keepFailed = keep.failed ?? KEEP_FAILED;
   const shared: Redis[] = [];
   /** Connections that reported an error and have not been ready since. */
   const down = new WeakSet<Redis>();
@@ -110,6 +121,7 @@ export function createBullQueues({ redisUrl, prefix = 'bull', log, addTimeoutMs 
     queue: name,
     attemptsMade: job.attemptsMade,
     scheduledAt: (job.opts as { prevMillis?: number }).prevMillis,
+    addedAt: job.timestamp,
   });
 
   /**
@@ -162,6 +174,17 @@ export function createBullQueues({ redisUrl, prefix = 'bull', log, addTimeoutMs 
       if (timeoutMs !== undefined) timer = setTimeout(() => end(() => reject(new JobTimeoutError(id, timeoutMs))), timeoutMs);
     });
 
+  /**
+   * The retention is the consumer's, whoever produced the job: Bull reads it from the job's options
+   * when the worker moves the job to completed or failed, so setting it here trims the jobs of a
+   * producer that set none (they would pile up forever) and keeps the reply of one that set
+   * `removeOnComplete: true` (gone before its `job.finished()` could read it).
+   */
+  const retain = (job: Bull.Job) => {
+    job.opts.removeOnComplete = keepCompleted;
+    job.opts.removeOnFail = keepFailed;
+  };
+
   const handle = <R>(queue: Bull.Queue, job: Bull.Job): AddedJob<R> => ({
     id: String(job.id),
     result: (timeoutMs) => outcome<R>(queue, String(job.id), timeoutMs),
@@ -181,8 +204,8 @@ export function createBullQueues({ redisUrl, prefix = 'bull', log, addTimeoutMs 
         backoff: options.backoff ? { type: options.backoff.type, delay: options.backoff.delayMs } : undefined,
         jobId: options.jobId,
         delay: options.delayMs,
-        removeOnComplete: KEEP_COMPLETED,
-        removeOnFail: KEEP_FAILED,
+        removeOnComplete: keepCompleted,
+        removeOnFail: keepFailed,
       });
       const job = await withDeadline(adding, addTimeoutMs, () => new QueueUnavailableError(name, `redis did not take the job within ${addTimeoutMs} ms`)).catch((err: unknown) => {
         throw err instanceof QueueUnavailableError ? err : new QueueUnavailableError(name, err instanceof Error ? err.message : String(err), { cause: err });
@@ -193,6 +216,7 @@ export function createBullQueues({ redisUrl, prefix = 'bull', log, addTimeoutMs 
     process<T, R>(name: string, concurrency: number, handler: JobHandler<T, R>): void {
       watch(
         queueFor(name).process(Math.max(1, concurrency), async (job: Bull.Job<T>) => {
+          retain(job);
           try {
             return await handler(job.data, infoOf(name, job));
           } catch (err) {
@@ -212,7 +236,7 @@ export function createBullQueues({ redisUrl, prefix = 'bull', log, addTimeoutMs 
           if (old.id === name && old.every !== everyMs) await queue.removeRepeatableByKey(old.key);
         }
         // Same name, jobId and interval on every instance: one repeat key, and one job id per slot.
-        await queue.add({}, { repeat: { every: everyMs }, jobId: name, removeOnComplete: KEEP_COMPLETED, removeOnFail: KEEP_FAILED });
+        await queue.add({}, { repeat: { every: everyMs }, jobId: name, removeOnComplete: keepCompleted, removeOnFail: keepFailed });
       };
       // Redis may be down at start-up: keep trying, or the repeat would never run in this deployment.
       const registerUntilDone = async (delayMs = 1000): Promise<void> => {
@@ -228,10 +252,21 @@ export function createBullQueues({ redisUrl, prefix = 'bull', log, addTimeoutMs 
       track(registerUntilDone(), `registering the ${name} repeat`);
       watch(
         queue.process(1, async (job: Bull.Job) => {
+          retain(job);
           await handler(infoOf(name, job));
         }),
         `processing ${name}`,
       );
+    },
+
+    async consumers(name: string) {
+      try {
+        const workers = await withDeadline(queueFor(name).getWorkers(), addTimeoutMs, () => new Error('redis did not answer CLIENT LIST'));
+        // Bull answers undefined when the server has no CLIENT command.
+        return Array.isArray(workers) ? workers.length : undefined;
+      } catch {
+        return undefined;
+      }
     },
 
     async counts() {

@@ -1,7 +1,8 @@
 /**
  * The schedule command bus: takes `schedule-commands` jobs, hands each command to its schedule's
  * actor, and returns the actor's reply as the HTTP layer would have answered it. A job whose data
- * is not a command fails at once (no retry) with the reason; it never reaches an actor.
+ * is not a command fails at once (no retry) with the reason; it never reaches an actor. A command
+ * taken past its deadline is not applied: its job completes with an EXPIRED reply (command-deadline.ts).
  */
 import {
   blockSchedule,
@@ -18,6 +19,7 @@ import { refusalOf } from '../errors/catalogue.js';
 import type { Logger } from '../logger.js';
 import { busCommand, SCHEDULE_COMMANDS, type BusCommand, type BusRejection, type BusReply, type Jsonified } from './schedule-commands.js';
 import { asJson, PermanentJobError, type JobQueue } from './types.js';
+import { expiredReply } from './command-deadline.js';
 
 export interface CommandBus {
   queue: string;
@@ -36,6 +38,11 @@ export function startCommandBus(queues: JobQueue, registry: ScheduleRegistry, { 
       const reason = parsed.error.issues.map((i) => `${i.path.join('.') || 'job'}: ${i.message}`).join('; ');
       log?.warn({ jobId: job.id, reason }, 'rejected a malformed schedule command');
       throw new PermanentJobError(`invalid schedule command: ${reason}`);
+    }
+    const expired = expiredReply(data, job);
+    if (expired) {
+      log?.warn({ jobId: job.id, type: parsed.data.type, scheduleId: parsed.data.scheduleId, reason: expired.message }, 'dropped an expired schedule command');
+      return expired;
     }
     return execute(registry, parsed.data);
   });

@@ -25,6 +25,7 @@ interface Job {
   data: unknown;
   options: AddOptions;
   attemptsMade: number;
+  addedAt: number;
   outcome?: Outcome;
   listeners: ((o: Outcome) => void)[];
 }
@@ -99,7 +100,7 @@ export function createInProcessQueues(log?: Logger): JobQueue {
   };
 
   const runJob = async (worker: Worker, job: Job): Promise<void> => {
-    const info: JobInfo = { id: job.id, queue: job.queue, attemptsMade: job.attemptsMade };
+    const info: JobInfo = { id: job.id, queue: job.queue, attemptsMade: job.attemptsMade, addedAt: job.addedAt };
     try {
       const value = await worker.handler(asJson(job.data), info);
       settle(job, { ok: true, value: asJson(value) });
@@ -147,7 +148,7 @@ export function createInProcessQueues(log?: Logger): JobQueue {
       const existing = options.jobId !== undefined ? byId.get(options.jobId) : undefined;
       if (existing) return handle(existing);
       nextId += 1;
-      const job: Job = { id: options.jobId ?? String(nextId), queue, data: asJson(data), options, attemptsMade: 0, listeners: [] };
+      const job: Job = { id: options.jobId ?? String(nextId), queue, data: asJson(data), options, attemptsMade: 0, addedAt: Date.now(), listeners: [] };
       byId.set(job.id, job);
       if (options.delayMs) enqueueAfter(job, options.delayMs);
       else enqueue(job);
@@ -176,6 +177,10 @@ export function createInProcessQueues(log?: Logger): JobQueue {
           active.add(run);
         });
       next();
+    },
+
+    async consumers(queue: string) {
+      return workers.has(queue) && !closed ? 1 : 0;
     },
 
     async counts() {

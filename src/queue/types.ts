@@ -31,6 +31,8 @@ export interface JobInfo {
   attemptsMade: number;
   /** For a repeat: the slot this run is for (epoch ms). */
   scheduledAt?: number;
+  /** When the producer added the job (epoch ms, the producer's clock). */
+  addedAt?: number;
 }
 
 export interface QueueCounts {
@@ -68,6 +70,12 @@ export interface JobQueue {
    * repeat of the same queue with another interval, left over from an older deployment, is removed.
    */
   repeat(queue: string, everyMs: number, handler: (job: JobInfo) => Promise<void>): void;
+  /**
+   * How many processes take jobs of `queue` right now (Bull: Redis's CLIENT LIST of Bull's named
+   * worker connections, every instance's), or undefined when that cannot be known (CLIENT LIST
+   * refused by the Redis user's ACL, Redis away).
+   */
+  consumers(queue: string): Promise<number | undefined>;
   /** Jobs by state for each queue this process has used (Bull: as Redis holds them, from every instance). */
   counts(): Promise<Record<string, QueueCounts>>;
   /** Resolves once every `process` and `repeat` registered so far is in place (Bull registers with Redis). */

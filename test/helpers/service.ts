@@ -10,7 +10,7 @@ import { loadConfig, type Config } from '../../src/config.js';
 import type { Db } from '../../src/db/knex.js';
 import { signToken } from '../../src/http/auth/jwt.js';
 import { responseMismatchesOf } from '../../src/http/response-check.js';
-import { createLogger } from '../../src/logger.js';
+import { createLogger, type Logger } from '../../src/logger.js';
 import { createTossClient, type PaymentGateway, type Payments } from '../../src/payments/index.js';
 import { createInProcessQueues } from '../../src/queue/index.js';
 import type { JobQueue } from '../../src/queue/types.js';
@@ -25,6 +25,8 @@ export interface TestServiceOptions {
   tossHeaders?: (path: string) => Record<string, string>;
   gateway?: PaymentGateway;
   queues?: JobQueue;
+  /** The service's logger (default: one at LOG_LEVEL, silent in tests). */
+  log?: Logger;
 }
 
 /** Stands in for a gateway in tests that never pay: any call is a fault of the test. */
@@ -53,7 +55,7 @@ export async function startTestService(db: Db, env: Record<string, string> = {},
   // Each instance spills history to its own directory, never to another test's or to ./data.
   const ownDataDir = env.DATA_DIR ? undefined : mkdtempSync(join(tmpdir(), 'roomescape-test-'));
   const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', JWT_SECRET: TEST_JWT_SECRET, ...(ownDataDir ? { DATA_DIR: ownDataDir } : {}), ...env });
-  const log = createLogger(config.logLevel);
+  const log = options.log ?? createLogger(config.logLevel);
   const queues = options.queues ?? createInProcessQueues(log);
   const gateway =
     options.gateway ?? (options.tossUrl ? createTossClient({ baseUrl: options.tossUrl, secretKey: options.tossSecretKey ?? 'test_sk_mock', timeoutMs: config.paymentTimeoutMs, headers: options.tossHeaders }) : noGateway);

@@ -138,7 +138,7 @@ export async function createContext(opt: Options): Promise<Ctx> {
       name: server,
       entry: ENTRIES[server],
       // Its own data directory: the history actor's spill file must never reach another database.
-      env: { DATABASE_URL: bench.url, JWT_SECRET: secret, LOG_LEVEL: 'warn', HOLD_TTL_MS: String(HOLD_TTL_MS), DATA_DIR: join(tmp, `data-${servers}`), UV_THREADPOOL_SIZE: String(uvPool), ...LOAD_GENERATOR_LIMITS, ...flashEnv, ...env },
+      env: { DATABASE_URL: bench.url, JWT_SECRET: secret, LOG_LEVEL: process.env.LOADTEST_SERVER_LOG_LEVEL ?? 'warn', HOLD_TTL_MS: String(HOLD_TTL_MS), DATA_DIR: join(tmp, `data-${servers}`), UV_THREADPOOL_SIZE: String(uvPool), ...LOAD_GENERATOR_LIMITS, ...flashEnv, ...env },
     });
     return { url: child.url, pid: child.pid, stop: () => child.stop() };
   };
