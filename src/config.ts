@@ -53,6 +53,10 @@ const envSchema = z.object({
   TRUST_PROXY: z.enum(['0', '1', 'true', 'false']).default('0'),
   HSTS: z.enum(['0', '1', 'true', 'false']).default('0'),
   REQUEST_TIMEOUT_MS: intFrom(30_000),
+  LIVE_STREAMS_PER_ADDRESS: intFrom(20),
+  LIVE_HEARTBEAT_MS: intFrom(15_000),
+  LIVE_MAX_BUFFERED_BYTES: intFrom(256 * 1024),
+  TOSS_CHECKOUT_URL: z.string().url().optional(),
   DATA_DIR: z.string().default('./data'),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
 });
@@ -138,6 +142,10 @@ export interface Config {
   hsts: boolean;
   /** A request whose headers and body have not all arrived after this long is answered 408 and its connection closed. */
   requestTimeoutMs: number;
+  /** Live streams: per client address, heartbeat interval, bytes a reader may fall behind before it is dropped. */
+  live: { streamsPerAddress: number; heartbeatMs: number; maxBufferedBytes: number };
+  /** The checkout page the web app sends customers to (Toss's widget stands here); the in-process mock's when unset. */
+  tossCheckoutUrl: string | undefined;
   dataDir: string;
   logLevel: string;
 }
@@ -206,6 +214,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: e.TRUST_PROXY === '1' || e.TRUST_PROXY === 'true',
     hsts: e.HSTS === '1' || e.HSTS === 'true',
     requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
+    live: { streamsPerAddress: e.LIVE_STREAMS_PER_ADDRESS, heartbeatMs: e.LIVE_HEARTBEAT_MS, maxBufferedBytes: e.LIVE_MAX_BUFFERED_BYTES },
+    tossCheckoutUrl: e.TOSS_CHECKOUT_URL,
     dataDir: e.DATA_DIR,
     logLevel: e.LOG_LEVEL,
   };

@@ -43,6 +43,7 @@ export const ERROR_CODES = {
   HEADERS_TOO_LARGE: [431, 'the request headers are too large'],
   IDEMPOTENCY_KEY_REUSED: [422, 'this Idempotency-Key was used for a different request'],
   TOO_MANY_ATTEMPTS: [429, 'too many failed sign-ins or signups from this address or for this account; see Retry-After'],
+  TOO_MANY_STREAMS: [429, 'this address already holds as many live streams as one may (LIVE_STREAMS_PER_ADDRESS); `max` is the limit'],
   HOLD_RATE_LIMITED: [429, 'the account was granted too many holds in the last minute; see Retry-After'],
   TOO_BUSY: [503, 'too many sign-ins are waiting for the password check; see Retry-After'],
   NOT_IMPLEMENTED: [501, 'the method is not one this service implements'],

@@ -18,6 +18,7 @@ import {
 } from '../schemas.js';
 import { reconciliationQuery } from '../routes/payments.js';
 import { assetParams } from './assets.js';
+import { LIVE_ROUTE_DOCS } from '../live/docs.js';
 import { ACTOR_FAULTS, type ErrorCode } from './error-codes.js';
 
 /** Who may call a route: anyone, any signed-in user, or a user with the ADMIN role. */
@@ -204,4 +205,5 @@ export const ROUTES: RouteDoc[] = [
   { method: 'get', path: '/openapi.json', summary: 'This document', tags: ['Docs'], auth: 'none', ok: { 200: 'the OpenAPI document' } },
   { method: 'get', path: '/docs', summary: 'This document, rendered', tags: ['Docs'], auth: 'none', produces: 'text/html', ok: { 200: 'an HTML page' } },
   { method: 'get', path: '/docs/assets/{file}', summary: 'The page’s scripts and styles', tags: ['Docs'], auth: 'none', params: assetParams, invalid: 'NOT_FOUND', produces: '*/*', ok: { 200: 'the file' } },
+  ...LIVE_ROUTE_DOCS,
 ];
