@@ -22,6 +22,8 @@ export const DEFAULT_LIVE: LiveOptions = { maxBufferedBytes: 256 * 1024, heartbe
 /** Where changes go besides this instance's streams (Redis pub/sub), and where others' come in. */
 export interface Relay {
   send(change: ScheduleChange): void;
+  /** Resolves once changes from the others are heard. */
+  ready(): Promise<void>;
   close(): Promise<void>;
 }
 
