@@ -7,6 +7,7 @@ import { authRoutes } from './routes/auth.js';
 import { bookingRoutes } from './routes/booking.js';
 import { catalogueRoutes } from './routes/catalogue.js';
 import { liveRoutes } from './routes/live.js';
+import { webRoutes } from './routes/web.js';
 import { opsRoutes } from './routes/ops.js';
 import { paymentRoutes } from './routes/payments.js';
 import { securityHeaders } from './security-headers.js';
@@ -16,7 +17,7 @@ import type { AppDeps } from './deps.js';
 export function routeTable(deps: AppDeps): Router {
   // One router holding every route: a request is matched once, not once per route module.
   const root = new Router({ sensitive: true });
-  for (const routes of [opsRoutes(deps), authRoutes(deps), catalogueRoutes(deps), bookingRoutes(deps), paymentRoutes(deps), adminRoutes(deps), liveRoutes(deps), openapiRoutes(deps.guard)]) {
+  for (const routes of [opsRoutes(deps), authRoutes(deps), catalogueRoutes(deps), bookingRoutes(deps), paymentRoutes(deps), adminRoutes(deps), liveRoutes(deps), webRoutes(deps), openapiRoutes(deps.guard)]) {
     root.use(routes.router.routes());
   }
   return root;

@@ -28,4 +28,10 @@ export const LIVE_ROUTE_DOCS: RouteDoc[] = [
     ok: { 200: 'an event stream' },
     errors: ['TOO_MANY_STREAMS'],
   },
+
+  ...(['/', '/checkout/success', '/checkout/fail'] as const).map(
+    (path): RouteDoc => ({ method: 'get', path, summary: path === '/' ? 'The booking web app' : 'The web app, where the checkout returns', tags: ['Web app'], auth: 'none', produces: 'text/html', ok: { 200: 'an HTML page' } }),
+  ),
+  { method: 'get', path: '/app/app.js', summary: 'The web app’s script (bundled at start)', tags: ['Web app'], auth: 'none', produces: 'text/javascript', ok: { 200: 'the script' } },
+  { method: 'get', path: '/app/app.css', summary: 'The web app’s style sheet', tags: ['Web app'], auth: 'none', produces: 'text/css', ok: { 200: 'the style sheet' } },
 ];
