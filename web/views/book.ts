@@ -118,7 +118,7 @@ export function Book({ user, onNeedLogin }: { user: User | null; onNeedLogin: ()
             (s) => html`
               <li>
                 <button type="button" class=${'slot ' + s.status.toLowerCase() + (hold?.scheduleId === s.id ? ' mine' : '')} data-testid="slot" data-schedule-id=${s.id} data-status=${s.status}
-                  aria-disabled=${s.status !== 'AVAILABLE'} aria-label=${`${hhmm(s.startTime)} ${STATUS_TEXT[s.status] ?? s.status}`}
+                  aria-label=${`${hhmm(s.startTime)} ${STATUS_TEXT[s.status] ?? s.status}`}
                   onClick=${() => (s.status === 'AVAILABLE' ? take(s) : setError(s.status === 'BLOCKED' ? 'This time is closed.' : 'Someone else is holding or has booked this time slot. Pick another.'))}>
                   <span class="time">${hhmm(s.startTime)}</span> <span class="state">${hold?.scheduleId === s.id ? 'Yours' : STATUS_TEXT[s.status] ?? s.status}</span>
                 </button>

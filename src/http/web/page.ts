@@ -16,6 +16,7 @@ export function pageHtml(opts: { checkoutUrl: string | undefined; maxPaymentAtte
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>roomescape: book a room escape</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/app/app.css">
 <script type="module" src="/app/app.js"></script>
 </head>
