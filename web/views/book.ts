@@ -137,7 +137,7 @@ export function Book({ user, onNeedLogin }: { user: User | null; onNeedLogin: ()
         <h2 id="hold-title">Your hold</h2>
         <p>${holdExpired ? html`<strong data-testid="hold-countdown" data-expired="true">Your hold has expired. Pick the time again.</strong>` : html`Held for <strong data-testid="hold-countdown" aria-live="off">${countdown(hold.holdExpiresAt, now)}</strong> more.`}</p>
         <label>Players (${theme.minPlayers}–${theme.maxPlayers}) <input type="number" min=${theme.minPlayers} max=${theme.maxPlayers} value=${participants} data-testid="participants-input" onInput=${(e: Event) => setParticipants(Number((e.currentTarget as HTMLInputElement).value))} /></label>
-        <p>Total ${won(theme.price * participants)}</p>
+        <p>Price ${won(theme.price)} for the room</p>
         <button type="button" data-testid="reserve-button" disabled=${holdExpired} onClick=${reserve}>Reserve</button>
         <button type="button" class="secondary" onClick=${release}>Release</button>
       </section>
