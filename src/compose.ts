@@ -95,6 +95,10 @@ export function compose({ config, db, log, queues, gateway, jwtSecret, checkoutU
     onBacklog: (attempts, refunds) => Object.assign(backlog, { attempts, refunds }),
   });
   registerCollectors(metrics, { actors, db, queues });
+  metrics.gauge('live_streams', 'Open live event streams, and those dropped as too slow since start', ['kind'], (g) => {
+    g.set({ kind: 'open' }, live.streamCount);
+    g.set({ kind: 'dropped' }, live.counts.dropped);
+  });
   const catalogue = new Catalogue(db, listings);
   const app = createApp({ config, db, actors, payments, catalogue, log, metrics, jwtSecret, guard, sessions, throttle, live, checkoutUrl: config.tossCheckoutUrl ?? checkoutUrl });
   return {

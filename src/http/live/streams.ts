@@ -19,6 +19,7 @@ function streamFor<P>(ctx: Context, hub: LiveHub): { stream: EventStream<P>; beg
     throw new AppError(429, 'TOO_MANY_STREAMS', `at most ${hub.options.streamsPerAddress} live streams per address; close one first`, { max: hub.options.streamsPerAddress }, { 'Retry-After': '5' });
   }
   const begin = () => {
+    ctx.status = 200;
     ctx.respond = false;
     const res = ctx.res;
     res.socket?.setNoDelay(true);

@@ -148,9 +148,15 @@ export class LiveHub {
     }
   }
 
-  async close(): Promise<void> {
-    clearInterval(this.beat);
-    for (const s of [...this.all]) s.end('shutdown');
-    await this.relay?.close();
+  private closing: Promise<void> | undefined;
+
+  /** Ends every stream and leaves the relay; once, however often it is called. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      clearInterval(this.beat);
+      for (const s of [...this.all]) s.end('shutdown');
+      await this.relay?.close();
+    })();
+    return this.closing;
   }
 }
