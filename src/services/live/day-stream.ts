@@ -35,6 +35,7 @@ export async function openDayStream(
   const [theme, rows] = await Promise.all([findTheme(db, q.themeId), listThemeDay(db, q.themeId, q.date)]);
   if (!theme) {
     stream.end('closed');
+    hub.forget(q.themeId, q.date);
     return { ok: false, code: 'THEME_NOT_FOUND' };
   }
   const now = q.now ?? Date.now();

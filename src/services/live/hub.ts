@@ -107,6 +107,15 @@ export class LiveHub {
     return topic;
   }
 
+  /** Drops a topic nobody watches and nothing was told on (a stream refused for an unknown theme). */
+  forget(themeId: number, date: string): void {
+    const dates = this.days.get(themeId);
+    const topic = dates?.get(date);
+    if (!topic || topic.streams.size > 0 || topic.lastId() !== undefined) return;
+    dates!.delete(date);
+    if (dates!.size === 0) this.days.delete(themeId);
+  }
+
   /** Only for topics that exist: a reconnect to a day nobody here watched gets a snapshot. */
   existingDay(themeId: number, date: string): DayTopic | undefined {
     return this.days.get(themeId)?.get(date);
