@@ -160,6 +160,7 @@ test.serial('a stream for an unknown theme or a bad date is refused before it st
   const bad = await openSse(`${a.url}/themes/1/schedules/stream?date=tomorrow`);
   t.is(bad.status, 400);
   t.is(a.live.streamCount, 0, 'refused streams keep no place');
+  t.is(a.live.existingDay(999999, '2030-01-01'), undefined, 'nor a topic');
 });
 
 test.serial('a user’s own stream shows their hold with its expiry, then the reservation, across instances', async (t) => {
