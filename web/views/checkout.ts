@@ -33,10 +33,17 @@ export function CheckoutReturn({ kind, onDone }: { kind: 'success' | 'fail'; onD
         setPaid(res.payment?.amount ?? body.amount);
         setState('confirmed');
       },
-      (err) => {
+      async (err) => {
+        // A reload of this page after the payment went through: the reservation says so.
+        const r = await api<Reservation>('GET', `/reservations/${reservationId}`).catch(() => null);
+        if (r?.status === 'CONFIRMED') {
+          setPaid(r.payment?.amount ?? r.amount);
+          setState('confirmed');
+          return;
+        }
         setState('failed');
         setError(declineText(err));
-        void loadForRetry();
+        setRetry(r?.status === 'PENDING' ? r : null);
       },
     );
   }, []);
