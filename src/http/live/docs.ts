@@ -1,5 +1,6 @@
 import type { RouteDoc } from '../openapi/routes.js';
 import { idParams, themeSchedulesQuery } from '../schemas.js';
+import { assetParams, checkoutParams } from '../web/page.js';
 
 /** The live streams and the web app, as the OpenAPI document lists them. */
 export const LIVE_ROUTE_DOCS: RouteDoc[] = [
@@ -29,9 +30,7 @@ export const LIVE_ROUTE_DOCS: RouteDoc[] = [
     errors: ['TOO_MANY_STREAMS'],
   },
 
-  ...(['/', '/checkout/success', '/checkout/fail'] as const).map(
-    (path): RouteDoc => ({ method: 'get', path, summary: path === '/' ? 'The booking web app' : 'The web app, where the checkout returns', tags: ['Web app'], auth: 'none', produces: 'text/html', ok: { 200: 'an HTML page' } }),
-  ),
-  { method: 'get', path: '/app/app.js', summary: 'The web app’s script (bundled at start)', tags: ['Web app'], auth: 'none', produces: 'text/javascript', ok: { 200: 'the script' } },
-  { method: 'get', path: '/app/app.css', summary: 'The web app’s style sheet', tags: ['Web app'], auth: 'none', produces: 'text/css', ok: { 200: 'the style sheet' } },
+  { method: 'get', path: '/', summary: 'The booking web app', tags: ['Web app'], auth: 'none', produces: 'text/html', ok: { 200: 'an HTML page' } },
+  { method: 'get', path: '/checkout/{result}', summary: 'The web app, where the checkout returns (success or fail)', tags: ['Web app'], auth: 'none', params: checkoutParams, invalid: 'NOT_FOUND', produces: 'text/html', ok: { 200: 'an HTML page' } },
+  { method: 'get', path: '/app/{file}', summary: 'The web app’s script and style sheet (app.js, app.css; bundled at start)', tags: ['Web app'], auth: 'none', params: assetParams, invalid: 'NOT_FOUND', produces: '*/*', ok: { 200: 'the file' } },
 ];

@@ -5,5 +5,5 @@ import { Routes } from './table.js';
 /** The web app: its page (at / and the checkout's return addresses) and its two assets; handlers in http/web. */
 export function webRoutes({ config, checkoutUrl, guard }: AppDeps): Routes {
   const page = pageHandler({ checkoutUrl, maxPaymentAttempts: config.maxPaymentAttempts });
-  return new Routes(guard).get('/', 'public', page).get('/checkout/success', 'public', page).get('/checkout/fail', 'public', page).get('/app/app.js', 'public', assetHandler('js')).get('/app/app.css', 'public', assetHandler('css'));
+  return new Routes(guard).get('/', 'public', page).get('/checkout/:result', 'public', page).get('/app/:file', 'public', assetHandler());
 }

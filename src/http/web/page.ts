@@ -1,5 +1,13 @@
 import type { Context } from 'koa';
+import { z } from 'zod';
+import { AppError } from '../errors.js';
 import { webBundle } from './bundle.js';
+
+/** The checkout's two return addresses, and the app's two assets: one route each, so the hot paths match no more routes than needed. */
+export const checkoutParams = z.object({ result: z.enum(['success', 'fail']) });
+export const assetParams = z.object({ file: z.enum(['app.js', 'app.css']) });
+
+const notFound = (ctx: Context) => new AppError(404, 'NOT_FOUND', `no route for ${ctx.method} ${ctx.path}`);
 
 /**
  * The app's own policy: its script, style and API calls from this origin only; no inline code,
@@ -30,15 +38,20 @@ export function pageHtml(opts: { checkoutUrl: string | undefined; maxPaymentAtte
 /** GET /, /checkout/success, /checkout/fail: the one page; the app reads the path. */
 export function pageHandler(opts: { checkoutUrl: string | undefined; maxPaymentAttempts: number }) {
   const body = pageHtml(opts);
-  return (ctx: Context) => {
+  return (ctx: Context & { params?: Record<string, string> }) => {
+    if (ctx.params?.result !== undefined && !checkoutParams.safeParse(ctx.params).success) throw notFound(ctx);
     ctx.set('Content-Security-Policy', APP_CSP);
     ctx.type = 'text/html; charset=utf-8';
     ctx.body = body;
   };
 }
 
-export function assetHandler(kind: 'js' | 'css') {
-  return async (ctx: Context) => {
+/** GET /app/app.js, /app/app.css */
+export function assetHandler() {
+  return async (ctx: Context & { params?: Record<string, string> }) => {
+    const asset = assetParams.safeParse(ctx.params);
+    if (!asset.success) throw notFound(ctx);
+    const kind = asset.data.file === 'app.js' ? 'js' : 'css';
     const b = await webBundle();
     ctx.type = kind === 'js' ? 'text/javascript; charset=utf-8' : 'text/css; charset=utf-8';
     ctx.body = b[kind];
