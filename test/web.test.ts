@@ -204,3 +204,23 @@ test('an admin blocks a slot and the customer’s page shows it closed; keyboard
   await customer.getByTestId('pay-button').waitFor();
   t.is((await database.db('reservations').where({ schedule_id: Number(nextId), user_id: userId }).first('status'))?.status, 'PENDING');
 });
+
+test('after a reload, the customer’s own hold shows as theirs and a click picks it up again', async (t) => {
+  const [userId] = (await makeUsers(database.db, 1)) as [number];
+  const email = (await database.db('users').where({ id: userId }).first('email')).email as string;
+  const page = await newPage();
+  await logIn(page, email, TEST_PASSWORD);
+  const id = await openDay(page, themes[5]!.id);
+  await slotOf(page, id).click();
+  await page.getByTestId('hold-countdown').waitFor();
+  const before = await database.db('schedules').where({ id: Number(id) }).first('hold_expires_at');
+  await page.reload();
+  await openDay(page, themes[5]!.id);
+  await slotOf(page, id).filter({ hasText: 'Yours' }).waitFor();
+  await slotOf(page, id).click();
+  await page.getByTestId('hold-countdown').waitFor();
+  t.is(await slotOf(page, id).getAttribute('data-status'), 'HOLD');
+  const after = await database.db('schedules').where({ id: Number(id) }).first('hold_expires_at', 'held_by');
+  t.is(after.held_by, userId);
+  t.true(after.hold_expires_at.getTime() >= before.hold_expires_at.getTime(), 'still theirs, never shortened');
+});

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, type Hold, type Pending, type Store, type Theme, type User } from '../api.js';
 import { html } from '../html.js';
-import { useDaySlots, useTick, type LiveSlot } from '../live.js';
+import { useDaySlots, useTick, type HoldEvent, type LiveSlot } from '../live.js';
 import { describe } from '../messages.js';
 import { addDays, countdown, hhmm, seoulToday, won } from '../time.js';
 import { ErrorMessage, Notice } from './common.js';
@@ -9,7 +9,7 @@ import { site, startCheckout } from './pay.js';
 
 const STATUS_TEXT: Record<string, string> = { AVAILABLE: 'Available', HOLD: 'Held', RESERVED: 'Booked', BLOCKED: 'Closed' };
 
-export function Book({ user, onNeedLogin }: { user: User | null; onNeedLogin: () => void }) {
+export function Book({ user, holds, onNeedLogin }: { user: User | null; holds: Map<number, HoldEvent>; onNeedLogin: () => void }) {
   const [stores, setStores] = useState<Store[]>([]);
   const [themes, setThemes] = useState<Theme[]>([]);
   const [themeId, setThemeId] = useState<number | null>(null);
@@ -45,6 +45,7 @@ export function Book({ user, onNeedLogin }: { user: User | null; onNeedLogin: ()
       return;
     }
     try {
+      // Holding one of your own holds again (after a reload) gives the same hold back.
       if (hold && hold.scheduleId !== slot.id) await api('DELETE', `/schedules/${hold.scheduleId}/hold`).catch(() => undefined);
       const h = await api<Hold>('POST', `/schedules/${slot.id}/hold`);
       setHold(h);
@@ -54,6 +55,13 @@ export function Book({ user, onNeedLogin }: { user: User | null; onNeedLogin: ()
     } catch (err) {
       fail(err);
     }
+  };
+
+  const clickSlot = (s: LiveSlot) => {
+    if (hold?.scheduleId === s.id) return setNotice('You are holding this time: reserve it below.');
+    if (s.status === 'AVAILABLE' || holds.has(s.id)) return void take(s);
+    setNotice(null);
+    setError(s.status === 'BLOCKED' ? 'This time is closed.' : 'Someone else is holding or has booked this time slot. Pick another.');
   };
 
   const release = async () => {
@@ -119,8 +127,8 @@ export function Book({ user, onNeedLogin }: { user: User | null; onNeedLogin: ()
               <li>
                 <button type="button" class=${'slot ' + s.status.toLowerCase() + (hold?.scheduleId === s.id ? ' mine' : '')} data-testid="slot" data-schedule-id=${s.id} data-status=${s.status}
                   aria-label=${`${hhmm(s.startTime)} ${STATUS_TEXT[s.status] ?? s.status}`}
-                  onClick=${() => (s.status === 'AVAILABLE' ? take(s) : setError(s.status === 'BLOCKED' ? 'This time is closed.' : 'Someone else is holding or has booked this time slot. Pick another.'))}>
-                  <span class="time">${hhmm(s.startTime)}</span> <span class="state">${hold?.scheduleId === s.id ? 'Yours' : STATUS_TEXT[s.status] ?? s.status}</span>
+                  onClick=${() => clickSlot(s)}>
+                  <span class="time">${hhmm(s.startTime)}</span> <span class="state">${hold?.scheduleId === s.id || holds.has(s.id) ? 'Yours' : STATUS_TEXT[s.status] ?? s.status}</span>
                 </button>
               </li>
             `,
