@@ -19,6 +19,8 @@ import { Sessions } from './services/sessions.js';
 import { Throttle } from './services/throttle.js';
 import { createGuard } from './http/auth/middleware.js';
 import { ScheduleListings } from './services/listings.js';
+import { startLive } from './services/live/index.js';
+import type { LiveHub } from './services/live/hub.js';
 import type { JobQueue } from './queue/types.js';
 
 export interface Parts {
@@ -28,6 +30,8 @@ export interface Parts {
   queues: JobQueue;
   gateway: PaymentGateway;
   jwtSecret: string;
+  /** Where the web app sends customers to pay. */
+  checkoutUrl?: string;
 }
 
 export interface Composed {
@@ -35,6 +39,7 @@ export interface Composed {
   actors: Actors;
   payments: Payments;
   metrics: Metrics;
+  live: LiveHub;
   /**
    * Stops taking jobs (running ones finish on live actors, until `jobsBy`), then stops the actors
    * and flushes history (to disk after `historyTimeoutMs` if the database does not take it).
@@ -44,11 +49,12 @@ export interface Composed {
 }
 
 /** Wires actors, payments, the command bus, metrics and the HTTP app over a database, a queue and a gateway. */
-export function compose({ config, db, log, queues, gateway, jwtSecret }: Parts): Composed {
+export function compose({ config, db, log, queues, gateway, jwtSecret, checkoutUrl }: Parts): Composed {
   const metrics = createMetrics();
   watchOutages(db, log.child({ component: 'database' }));
   if (tracingOn()) traceStatements(db);
   const listings = new ScheduleListings(db);
+  const live = startLive(config, log);
   const throttle = new Throttle({
     redisUrl: config.redisUrl,
     prefix: config.queuePrefix,
@@ -66,7 +72,10 @@ export function compose({ config, db, log, queues, gateway, jwtSecret }: Parts):
   const guard = createGuard(jwtSecret, sessions, { allowedOrigins: [...config.allowedOrigins, ...config.corsOrigins] });
   const actors = startActors(config, db, log, queues, {
     onReply: countReplies(metrics),
-    onCommitted: (schedule) => listings.apply(schedule),
+    onCommitted: (schedule) => {
+      listings.apply(schedule);
+      live.committed(schedule);
+    },
     holdQuota: { check: (userId) => throttle.mayGrantHold(userId), granted: (userId) => throttle.holdGranted(userId) },
   });
   startCommandBus(queues, actors.schedules, { log });
@@ -86,15 +95,21 @@ export function compose({ config, db, log, queues, gateway, jwtSecret }: Parts):
     onBacklog: (attempts, refunds) => Object.assign(backlog, { attempts, refunds }),
   });
   registerCollectors(metrics, { actors, db, queues });
+  metrics.gauge('live_streams', 'Open live event streams, and those dropped as too slow since start', ['kind'], (g) => {
+    g.set({ kind: 'open' }, live.streamCount);
+    g.set({ kind: 'dropped' }, live.counts.dropped);
+  });
   const catalogue = new Catalogue(db, listings);
-  const app = createApp({ config, db, actors, payments, catalogue, log, metrics, jwtSecret, guard, sessions, throttle });
+  const app = createApp({ config, db, actors, payments, catalogue, log, metrics, jwtSecret, guard, sessions, throttle, live, checkoutUrl: config.tossCheckoutUrl ?? checkoutUrl });
   return {
     app,
     actors,
     payments,
     metrics,
+    live,
     async stop({ jobsBy, historyTimeoutMs, keepQueues = false }: { jobsBy?: number; historyTimeoutMs?: number; keepQueues?: boolean } = {}) {
       // Jobs still running past their share of the budget carry on; their outcome is durable either way.
+      await live.close();
       if (!keepQueues) await (jobsBy === undefined ? queues.close() : Promise.race([queues.close(), sleepUntil(jobsBy)]));
       await actors.stop({ historyTimeoutMs });
       sessions.stop();

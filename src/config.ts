@@ -59,6 +59,10 @@ export const envSchema = z.object({
   HSTS: z.enum(['0', '1', 'true', 'false']).default('0'),
   VALIDATE_RESPONSES: z.enum(['0', '1', 'true', 'false']).optional(),
   REQUEST_TIMEOUT_MS: intFrom(30_000),
+  LIVE_STREAMS_PER_ADDRESS: intFrom(20),
+  LIVE_HEARTBEAT_MS: intFrom(15_000),
+  LIVE_MAX_BUFFERED_BYTES: intFrom(256 * 1024),
+  TOSS_CHECKOUT_URL: z.string().url().optional(),
   DATA_DIR: z.string().default('./data'),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
@@ -167,6 +171,10 @@ export interface Config {
   validateResponses: boolean;
   /** A request whose headers and body have not all arrived after this long is answered 408 and its connection closed. */
   requestTimeoutMs: number;
+  /** Live streams: per client address, heartbeat interval, bytes a reader may fall behind before it is dropped. */
+  live: { streamsPerAddress: number; heartbeatMs: number; maxBufferedBytes: number };
+  /** The checkout page the web app sends customers to (Toss's widget stands here); the in-process mock's when unset. */
+  tossCheckoutUrl: string | undefined;
   dataDir: string;
   logLevel: string;
   /** `auto`: human-readable when stdout is a terminal, JSON lines otherwise. */
@@ -241,6 +249,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     hsts: e.HSTS === '1' || e.HSTS === 'true',
     validateResponses: !production && (e.VALIDATE_RESPONSES === undefined ? e.NODE_ENV === 'test' : e.VALIDATE_RESPONSES === '1' || e.VALIDATE_RESPONSES === 'true'),
     requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
+    live: { streamsPerAddress: e.LIVE_STREAMS_PER_ADDRESS, heartbeatMs: e.LIVE_HEARTBEAT_MS, maxBufferedBytes: e.LIVE_MAX_BUFFERED_BYTES },
+    tossCheckoutUrl: e.TOSS_CHECKOUT_URL,
     dataDir: e.DATA_DIR,
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT,

@@ -79,7 +79,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
   const jwtSecret = await jwtSecretFor(config.jwtSecret, config.dataDir);
   const queues = createQueues({ redisUrl: config.redisUrl, prefix: config.queuePrefix, log });
   const gateway = await gatewayFor(config, log);
-  const composed = compose({ config, db, log, queues, gateway: gateway.client, jwtSecret });
+  const composed = compose({ config, db, log, queues, gateway: gateway.client, jwtSecret, checkoutUrl: gateway.mock?.url });
   const { app, actors, payments } = composed;
   const server: Server = createHttpServer(app, config).listen(config.port, config.host);
   await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
@@ -98,6 +98,8 @@ export async function startService(config: Config, log: Logger): Promise<Running
       const startedAt = Date.now();
       const plan = shutdownPlan(startedAt, deadline);
       const before = actors.history.stats();
+      // Live streams never finish by themselves: end them first, so draining waits only for requests.
+      await composed.live.close();
       const requestsDrained = await drain(plan.drainBy);
       // Running jobs (commands, a tick) finish on live actors before those stop.
       await composed.stop({ jobsBy: plan.jobsBy, historyTimeoutMs: Math.max(0, plan.historyBy - Date.now()) });

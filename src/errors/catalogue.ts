@@ -87,6 +87,7 @@ export const ERRORS = {
   PAYMENT_DECLINED: { status: 422, message: declined('PAYMENT_DECLINED') },
   PAYMENT_SESSION_INVALID: { status: 422, message: declined('PAYMENT_SESSION_INVALID') },
   TOO_MANY_ATTEMPTS: { status: 429, message: 'too many attempts', note: 'too many failed sign-ins or signups from this address or for this account; see Retry-After' },
+  TOO_MANY_STREAMS: { status: 429, message: 'this address already holds as many live streams as one may', note: 'this address holds LIVE_STREAMS_PER_ADDRESS live streams already; `max` is the limit' },
   HOLD_RATE_LIMITED: { status: 429, message: 'you have taken too many holds in the last minute', note: 'the account was granted too many holds in the last minute; see Retry-After' },
   HEADERS_TOO_LARGE: { status: 431, message: 'the request headers are too large' },
 

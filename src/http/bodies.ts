@@ -152,6 +152,7 @@ export const errorDetails: Record<string, ZodRawShape> = {
   HOLD_RATE_LIMITED: { retryAfterSeconds: z.number().int() },
   TOO_MANY_ATTEMPTS: { retryAfterSeconds: z.number().int() },
   TOO_BUSY: { retryAfterSeconds: z.number().int() },
+  TOO_MANY_STREAMS: { max: z.number().int(), retryAfterSeconds: z.number().int() },
   PAY_ON_SITE: { payOnSite: z.literal(true) },
   RESERVATION_NOT_PAYABLE: { refund: refundState.nullable().optional().describe('when an approval came for a reservation already gone, what was refunded') },
   PAYMENT_DECLINED: paymentDeclinedShape(),

@@ -5,6 +5,7 @@ import type { Logger } from '../logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Payments } from '../payments/index.js';
 import type { Catalogue } from '../services/catalogue.js';
+import type { LiveHub } from '../services/live/hub.js';
 import type { Sessions } from '../services/sessions.js';
 import type { Throttle } from '../services/throttle.js';
 import type { Guard } from './auth/middleware.js';
@@ -23,4 +24,8 @@ export interface AppDeps {
   guard: Guard;
   sessions: Sessions;
   throttle: Throttle;
+  /** Live availability streams. */
+  live: LiveHub;
+  /** Where the web app sends a customer to pay (the Toss mock's checkout page), if anywhere. */
+  checkoutUrl?: string;
 }

@@ -1,5 +1,6 @@
 import Koa from 'koa';
 import { adminRouter } from './admin.js';
+import { checkoutRouter } from './checkout.js';
 import { errorHandler } from './error-handler.js';
 import { paymentsRouter, transactionsRouter } from './routes.js';
 import type { TossMockState } from './state.js';
@@ -12,6 +13,8 @@ export function createTossMockApp(state: TossMockState): Koa {
   app.use(errorHandler());
   app.use(admin.routes());
   app.use(admin.allowedMethods());
+  const checkout = checkoutRouter(state);
+  app.use(checkout.routes());
   app.use(payments.routes());
   app.use(payments.allowedMethods());
   const transactions = transactionsRouter(state);

@@ -3,6 +3,7 @@ import type { Context } from 'koa';
 import { z } from 'zod';
 import { TossError } from './error-codes.js';
 import { basicAuth } from './auth.js';
+import { testCardDecline } from './checkout.js';
 import { conflictWhileInFlight, randomFailure, testCode, withLatency } from './faults.js';
 import { idempotency } from './idempotency.js';
 import { abort, cancel, confirm, findByKey, findByOrder, listTransactions } from './ledger.js';
@@ -41,6 +42,7 @@ export function paymentsRouter(state: TossMockState): Router {
     testCode((ctx, err) => {
       if (err.status < 500 && !LEAVES_SESSION_OPEN.has(err.code)) abort(state.ledger, confirmInput(ctx), err.toBody('ko'), state.now());
     }),
+    testCardDecline(state),
     randomFailure(state),
     async (ctx) => {
       const outcome = confirm(state.ledger, confirmInput(ctx), rulesOf(state), state.now());

@@ -14,6 +14,7 @@ import { createLogger, type Logger } from '../../src/logger.js';
 import { createTossClient, type PaymentGateway, type Payments } from '../../src/payments/index.js';
 import { createInProcessQueues } from '../../src/queue/index.js';
 import type { JobQueue } from '../../src/queue/types.js';
+import type { LiveHub } from '../../src/services/live/hub.js';
 
 export const TEST_JWT_SECRET = 'test-secret-test-secret-test-secret-0123';
 
@@ -45,6 +46,7 @@ export interface TestService {
   actors: Actors;
   payments: Payments;
   queues: JobQueue;
+  live: LiveHub;
   tokenFor(userId: number, role?: 'USER' | 'ADMIN'): string;
   request(method: string, path: string, init?: { token?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> }): Promise<{ status: number; body: any; headers: Headers }>;
   close(): Promise<void>;
@@ -59,7 +61,7 @@ export async function startTestService(db: Db, env: Record<string, string> = {},
   const queues = options.queues ?? createInProcessQueues(log);
   const gateway =
     options.gateway ?? (options.tossUrl ? createTossClient({ baseUrl: options.tossUrl, secretKey: options.tossSecretKey ?? 'test_sk_mock', timeoutMs: config.paymentTimeoutMs, headers: options.tossHeaders }) : noGateway);
-  const composed = compose({ config, db, log, queues, gateway, jwtSecret: TEST_JWT_SECRET });
+  const composed = compose({ config, db, log, queues, gateway, jwtSecret: TEST_JWT_SECRET, checkoutUrl: options.tossUrl });
   const { app, actors, payments } = composed;
   const server: Server = app.listen(0, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', resolve));
@@ -72,6 +74,7 @@ export async function startTestService(db: Db, env: Record<string, string> = {},
     actors,
     payments,
     queues,
+    live: composed.live,
     tokenFor: (userId, role = 'USER') => signToken({ sub: userId, role }, TEST_JWT_SECRET, 3600),
     async request(method, path, init = {}) {
       const headers: Record<string, string> = { ...init.headers };
@@ -86,6 +89,7 @@ export async function startTestService(db: Db, env: Record<string, string> = {},
       return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
     },
     async close() {
+      await composed.live.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await composed.stop({ keepQueues: Boolean(options.queues) });
