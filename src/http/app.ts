@@ -8,6 +8,7 @@ import { bookingRoutes } from './routes/booking.js';
 import { catalogueRoutes } from './routes/catalogue.js';
 import { opsRoutes } from './routes/ops.js';
 import { paymentRoutes } from './routes/payments.js';
+import { waitlistRoutes } from './routes/waitlist.js';
 import { securityHeaders } from './security-headers.js';
 import type { AppDeps } from './deps.js';
 
@@ -15,7 +16,7 @@ import type { AppDeps } from './deps.js';
 export function routeTable(deps: AppDeps): Router {
   // One router holding every route: a request is matched once, not once per route module.
   const root = new Router({ sensitive: true });
-  for (const routes of [opsRoutes(deps), authRoutes(deps), catalogueRoutes(deps), bookingRoutes(deps), paymentRoutes(deps), adminRoutes(deps), openapiRoutes(deps.guard)]) {
+  for (const routes of [opsRoutes(deps), authRoutes(deps), catalogueRoutes(deps), bookingRoutes(deps), waitlistRoutes(deps), paymentRoutes(deps), adminRoutes(deps), openapiRoutes(deps.guard)]) {
     root.use(routes.router.routes());
   }
   return root;
