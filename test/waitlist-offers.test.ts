@@ -108,6 +108,8 @@ test('the offered waiter reserves and pays: CONFIRMED, the entry ACCEPTED, the l
 
   const timeline = await database.db('booking_events').where({ schedule_id: scheduleId, user_id: first!.userId }).orderBy('id');
   t.deepEqual(timeline.map((e) => e.type), ['OFFERED', 'RESERVED', 'PAYMENT_STARTED', 'PAYMENT_APPROVED']);
+  const shown = await service.request('GET', `/reservations/${created.body.id}/timeline`, { token: first!.token });
+  t.deepEqual(shown.body.map((e: { type: string }) => e.type), ['OFFERED', 'RESERVED', 'PAYMENT_STARTED', 'PAYMENT_APPROVED']);
 
   // A paid reservation canceled (and refunded) frees the slot again: the next waiter's turn.
   const canceled = await service.request('POST', `/reservations/${created.body.id}/cancel`, { token: first!.token, body: { reason: 'ill' } });

@@ -100,6 +100,45 @@ export async function up(knex: Knex): Promise<void> {
       RETURN NEW;
     END $$`);
 
+  // One round trip per join, so the schedule row's lock (which orders joins, and a join against the
+  // statement that frees the slot) is held for microseconds, not for several client round trips.
+  await knex.raw(`
+    CREATE FUNCTION join_waitlist(p_schedule bigint, p_user bigint, p_offer_ttl_ms int, p_max_holds int, p_max_entries int)
+    RETURNS TABLE (outcome text, entry_id bigint, entry_status text, entry_position int)
+    LANGUAGE plpgsql VOLATILE AS $$
+    DECLARE
+      s record;
+      found_id bigint;
+      n int;
+    BEGIN
+      -- The user's joins one at a time (their cap), then the list's (exact positions).
+      PERFORM pg_advisory_xact_lock(${WAITLIST_JOIN_LOCK_CLASS}, p_user::int);
+      SELECT sc.status, sc.starts_at <= now() AS past,
+             (sc.status = 'HOLD' AND sc.held_by = p_user AND sc.hold_expires_at > now())
+               OR EXISTS (SELECT 1 FROM reservations r WHERE r.schedule_id = sc.id AND r.user_id = p_user AND ${ACTIVE_RESERVATION}) AS mine
+        INTO s FROM schedules sc WHERE sc.id = p_schedule FOR NO KEY UPDATE;
+      IF NOT FOUND THEN
+        RETURN QUERY SELECT 'SCHEDULE_NOT_FOUND', NULL::bigint, NULL::text, NULL::int;
+        RETURN;
+      END IF;
+      SELECT e.id INTO found_id FROM waitlist_entries e WHERE e.schedule_id = p_schedule AND e.user_id = p_user AND e.status IN ('WAITING', 'OFFERED');
+      IF found_id IS NULL THEN
+        IF s.past THEN RETURN QUERY SELECT 'SCHEDULE_IN_PAST', NULL::bigint, NULL::text, NULL::int; RETURN; END IF;
+        IF s.status = 'AVAILABLE' THEN RETURN QUERY SELECT 'SCHEDULE_AVAILABLE', NULL::bigint, NULL::text, NULL::int; RETURN; END IF;
+        IF s.mine THEN RETURN QUERY SELECT 'SCHEDULE_ALREADY_YOURS', NULL::bigint, NULL::text, NULL::int; RETURN; END IF;
+        SELECT count(*) INTO n FROM waitlist_entries e WHERE e.user_id = p_user AND e.status IN ('WAITING', 'OFFERED');
+        IF n >= p_max_entries THEN RETURN QUERY SELECT 'limited', NULL::bigint, NULL::text, NULL::int; RETURN; END IF;
+        INSERT INTO waitlist_entries (schedule_id, user_id, offer_ttl_ms, max_holds) VALUES (p_schedule, p_user, p_offer_ttl_ms, p_max_holds) RETURNING id INTO found_id;
+        outcome := 'joined';
+      ELSE
+        outcome := 'already';
+      END IF;
+      RETURN QUERY
+        SELECT outcome, e.id, e.status::text,
+               CASE WHEN e.status = 'WAITING' THEN (SELECT count(*) FROM waitlist_entries o WHERE o.schedule_id = e.schedule_id AND o.status = 'WAITING' AND o.id <= e.id)::int END
+          FROM waitlist_entries e WHERE e.id = found_id;
+    END $$`);
+
   await knex.raw(`
     CREATE TRIGGER schedules_waitlist BEFORE UPDATE ON schedules FOR EACH ROW
       WHEN ((OLD.status = 'HOLD' AND (NEW.status <> 'HOLD' OR NEW.held_by IS DISTINCT FROM OLD.held_by OR NEW.hold_expires_at IS DISTINCT FROM OLD.hold_expires_at))
@@ -110,6 +149,7 @@ export async function up(knex: Knex): Promise<void> {
 export async function down(knex: Knex): Promise<void> {
   await knex.raw('DROP TRIGGER IF EXISTS schedules_waitlist ON schedules');
   await knex.raw('DROP FUNCTION IF EXISTS waitlist_pass_on()');
+  await knex.raw('DROP FUNCTION IF EXISTS join_waitlist(bigint, bigint, int, int, int)');
   await knex.schema.dropTableIfExists('notifications');
   await knex.schema.dropTableIfExists('waitlist_entries');
 }

@@ -1,5 +1,4 @@
 import type { Db } from '../knex.js';
-import { WAITLIST_JOIN_LOCK_CLASS } from '../migrations/20261202100000_waitlist.js';
 
 /** WAITING until offered; OFFERED holds the slot until `offerExpiresAt`; ACCEPTED once reserved on the offer. */
 export type WaitlistStatus = 'WAITING' | 'OFFERED' | 'ACCEPTED' | 'EXPIRED' | 'LEFT';
@@ -28,48 +27,27 @@ export interface JoinRequest {
 }
 
 const OPEN = `status IN ('WAITING', 'OFFERED')`;
-const ACTIVE_RESERVATION = `status IN ('PENDING', 'PAYMENT_IN_PROGRESS', 'CONFIRMED')`;
 
 /** Positions are counted, not stored: leaving or being offered moves everyone behind up. */
 const POSITION = `CASE WHEN e.status = 'WAITING' THEN (SELECT count(*) FROM waitlist_entries o WHERE o.schedule_id = e.schedule_id AND o.status = 'WAITING' AND o.id <= e.id)::int END`;
 
 /**
- * Joins the schedule's list, in one short transaction. The user's advisory lock serialises their
- * joins (the cap); the schedule row's lock serialises the list's joins (exact positions) and orders
- * a join against the statement that frees the slot: either the join commits first and that
- * statement's offer sees it, or the join sees the slot AVAILABLE and is refused.
+ * Joins the schedule's list: one call of `join_waitlist` (see the waitlist migration). The user's
+ * advisory lock serialises their joins (the cap); the schedule row's lock serialises the list's
+ * joins (exact positions) and orders a join against the statement that frees the slot: either the
+ * join commits first and that statement's offer sees it, or the join sees the slot AVAILABLE.
  */
 export async function joinWaitlist(db: Db, j: JoinRequest): Promise<JoinOutcome> {
-  return db.transaction(async (trx) => {
-    await trx.raw('SELECT pg_advisory_xact_lock(?, ?::int)', [WAITLIST_JOIN_LOCK_CLASS, j.userId]);
-    const { rows } = await trx.raw<{ rows: { status: string; past: boolean; mine: boolean; open_id: number | null }[] }>(
-      `SELECT s.status, s.starts_at <= now() AS past,
-              (s.status = 'HOLD' AND s.held_by = ? AND s.hold_expires_at > now())
-                OR EXISTS (SELECT 1 FROM reservations r WHERE r.schedule_id = s.id AND r.user_id = ? AND r.${ACTIVE_RESERVATION}) AS mine,
-              (SELECT e.id FROM waitlist_entries e WHERE e.schedule_id = s.id AND e.user_id = ? AND e.${OPEN}) AS open_id
-         FROM schedules s WHERE s.id = ? FOR NO KEY UPDATE OF s`,
-      [j.userId, j.userId, j.userId, j.scheduleId],
-    );
-    const s = rows[0];
-    if (!s) return { kind: 'refused', code: 'SCHEDULE_NOT_FOUND' };
-    if (s.open_id !== null) return { kind: 'already', entry: (await entryById(trx, s.open_id))! };
-    if (s.past) return { kind: 'refused', code: 'SCHEDULE_IN_PAST' };
-    if (s.status === 'AVAILABLE') return { kind: 'refused', code: 'SCHEDULE_AVAILABLE' };
-    if (s.mine) return { kind: 'refused', code: 'SCHEDULE_ALREADY_YOURS' };
-    const open = await trx.raw<{ rows: { n: number }[] }>(`SELECT count(*)::int AS n FROM waitlist_entries WHERE user_id = ? AND ${OPEN}`, [j.userId]);
-    if (open.rows[0]!.n >= j.maxEntries) return { kind: 'limited', max: j.maxEntries };
-    const [row] = await trx('waitlist_entries').insert({ schedule_id: j.scheduleId, user_id: j.userId, offer_ttl_ms: j.offerTtlMs, max_holds: j.maxHolds }).returning('id');
-    return { kind: 'joined', entry: (await entryById(trx, (row as { id: number }).id))! };
-  });
-}
-
-async function entryById(db: Db, id: number): Promise<WaitlistEntry | null> {
-  const { rows } = await db.raw<{ rows: { id: number; schedule_id: number; status: WaitlistStatus; position: number | null }[] }>(
-    `SELECT e.id, e.schedule_id, e.status, ${POSITION} AS position FROM waitlist_entries e WHERE e.id = ?`,
-    [id],
+  const { rows } = await db.raw<{ rows: { outcome: string; entry_id: number | null; entry_status: WaitlistStatus | null; entry_position: number | null }[] }>(
+    'SELECT outcome, entry_id, entry_status, entry_position FROM join_waitlist(?, ?, ?, ?, ?)',
+    [j.scheduleId, j.userId, j.offerTtlMs, j.maxHolds, j.maxEntries],
   );
-  const r = rows[0];
-  return r ? { id: r.id, scheduleId: r.schedule_id, status: r.status, position: r.position } : null;
+  const r = rows[0]!;
+  if (r.outcome === 'joined' || r.outcome === 'already') {
+    return { kind: r.outcome, entry: { id: r.entry_id!, scheduleId: j.scheduleId, position: r.entry_position, status: r.entry_status! } };
+  }
+  if (r.outcome === 'limited') return { kind: 'limited', max: j.maxEntries };
+  return { kind: 'refused', code: r.outcome as Extract<JoinOutcome, { kind: 'refused' }>['code'] };
 }
 
 /** Leaves the list: the open entry (if any) becomes LEFT; says whether it held an offer, which the caller must then give up. */
