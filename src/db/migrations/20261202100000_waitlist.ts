@@ -62,10 +62,8 @@ export async function up(knex: Knex): Promise<void> {
       ends timestamptz;
     BEGIN
       IF OLD.status = 'HOLD' THEN
-        -- The holder reserved on a live offer (the hold now lasts as long as the reservation) or paid: accepted.
+        -- Still theirs: the holder reserved on it (the hold now lasts as long as the reservation), or paid.
         IF (NEW.status = 'HOLD' AND NEW.held_by = OLD.held_by AND OLD.hold_expires_at > now()) OR NEW.status = 'RESERVED' THEN
-          UPDATE waitlist_entries SET status = 'ACCEPTED', updated_at = now()
-           WHERE schedule_id = OLD.id AND user_id = OLD.held_by AND status = 'OFFERED';
           RETURN NEW;
         END IF;
         -- Any other end of the hold (released, lapsed, taken over after lapsing, blocked) ends its offer.
@@ -99,6 +97,16 @@ export async function up(knex: Knex): Promise<void> {
       END LOOP;
       RETURN NEW;
     END $$`);
+
+  // An offer is accepted by reserving on it (in the reservation's own statement).
+  await knex.raw(`
+    CREATE FUNCTION waitlist_accept() RETURNS trigger LANGUAGE plpgsql VOLATILE AS $$
+    BEGIN
+      UPDATE waitlist_entries SET status = 'ACCEPTED', updated_at = now()
+       WHERE schedule_id = NEW.schedule_id AND user_id = NEW.user_id AND status = 'OFFERED';
+      RETURN NULL;
+    END $$`);
+  await knex.raw(`CREATE TRIGGER reservations_waitlist AFTER INSERT ON reservations FOR EACH ROW EXECUTE FUNCTION waitlist_accept()`);
 
   // One round trip per join, so the schedule row's lock (which orders joins, and a join against the
   // statement that frees the slot) is held for microseconds, not for several client round trips.
@@ -147,6 +155,8 @@ export async function up(knex: Knex): Promise<void> {
 }
 
 export async function down(knex: Knex): Promise<void> {
+  await knex.raw('DROP TRIGGER IF EXISTS reservations_waitlist ON reservations');
+  await knex.raw('DROP FUNCTION IF EXISTS waitlist_accept()');
   await knex.raw('DROP TRIGGER IF EXISTS schedules_waitlist ON schedules');
   await knex.raw('DROP FUNCTION IF EXISTS waitlist_pass_on()');
   await knex.raw('DROP FUNCTION IF EXISTS join_waitlist(bigint, bigint, int, int, int)');
