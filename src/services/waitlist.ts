@@ -24,8 +24,17 @@ export interface WaitlistTerms {
   maxEntriesPerUser: number;
 }
 
+/** The entry stores them as int columns (the load tests lift the caps to huge numbers). */
+const INT_MAX = 2_147_483_647;
+
 export const join = (db: Db, terms: WaitlistTerms, scheduleId: number, userId: number): Promise<JoinOutcome> =>
-  joinWaitlist(db, { scheduleId, userId, offerTtlMs: terms.offerTtlMs, maxHolds: terms.maxActiveHolds, maxEntries: terms.maxEntriesPerUser });
+  joinWaitlist(db, {
+    scheduleId,
+    userId,
+    offerTtlMs: Math.min(terms.offerTtlMs, INT_MAX),
+    maxHolds: Math.min(terms.maxActiveHolds, INT_MAX),
+    maxEntries: Math.min(terms.maxEntriesPerUser, INT_MAX),
+  });
 
 export type LeaveOutcome = { ok: true } | { ok: false; code: 'SCHEDULE_NOT_FOUND' };
 
