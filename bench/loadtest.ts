@@ -28,6 +28,7 @@ import * as holdDistinct from './scenarios/hold-distinct.js';
 import * as holdHot from './scenarios/hold-hot.js';
 import * as loginFlood from './scenarios/login-flood.js';
 import * as loginStorm from './scenarios/login-storm.js';
+import * as waitlistChurn from './scenarios/waitlist-churn.js';
 
 const SCENARIOS: Record<string, (ctx: Ctx) => Promise<ScenarioReport>> = {
   'hold-hot': holdHot.run,
@@ -38,6 +39,7 @@ const SCENARIOS: Record<string, (ctx: Ctx) => Promise<ScenarioReport>> = {
   'booking-flow': bookingFlow.run,
   'actors-100k': actors100k.run,
   chaos: chaos.run,
+  'waitlist-churn': waitlistChurn.run,
 };
 /** Not part of `all`: it injects faults into its own instances for about two minutes. */
 const NOT_IN_ALL = new Set(['chaos']);
@@ -46,6 +48,8 @@ const USAGE = `usage: npm run loadtest -- <${[...Object.keys(SCENARIOS), 'all'].
   --connections N   wrk connections (default per scenario: 1000 for hold-*, browse, login-storm; 100 for booking-flow, actors-100k)
                     chaos: 3 instances behind PostgreSQL/Redis proxies, a 20 s database stall, a 20 s Redis cut and
                     3 kill -9s under the booking flow (its own fetch load, ~2 min; not part of all)
+                    waitlist-churn: 1,000 waiters on 50 booked schedules, cancels, releases and lapsing offers
+                    (its own fetch load; offers/s, free-up-to-offer delay, no double offers, no skipped waiter)
   --duration S      seconds per measured run (default 10; login-storm 30)
   --target URL      load a running instance (loopback only) instead of starting one; needs --database (its DATABASE_URL)
   --database URL    the target's database (loopback only), to prepare users and schedules and check rows
@@ -107,8 +111,8 @@ const opt: Options = {
 };
 
 const wrk = wrkVersion();
-// chaos drives its own load (fetch), so it runs without wrk.
-if (!wrk && !NOT_IN_ALL.has(name)) fail('needs the wrk load generator on PATH.\nInstall it with:  apt-get install wrk   (Debian/Ubuntu; macOS: brew install wrk) and run again.');
+// chaos and waitlist-churn drive their own load (fetch), so they run without wrk.
+if (!wrk && !NOT_IN_ALL.has(name) && name !== 'waitlist-churn') fail('needs the wrk load generator on PATH.\nInstall it with:  apt-get install wrk   (Debian/Ubuntu; macOS: brew install wrk) and run again.');
 
 async function main(): Promise<void> {
   const started = Date.now();

@@ -12,6 +12,7 @@ import { tracingOn } from './observability/tracing.js';
 import { countPaymentOutcomes, countReplies } from './observability/outcomes.js';
 import { startPayments, type PaymentGateway, type Payments } from './payments/index.js';
 import { startCommandBus } from './queue/index.js';
+import { startWaitlistPublisher } from './queue/waitlist-offers.js';
 import { isDatabaseUnavailable } from './db/errors.js';
 import { boundHashQueue } from './services/auth.js';
 import { Catalogue } from './services/catalogue.js';
@@ -79,6 +80,7 @@ export function compose({ config, db, log, queues, gateway, jwtSecret, checkoutU
     holdQuota: { check: (userId) => throttle.mayGrantHold(userId), granted: (userId) => throttle.holdGranted(userId) },
   });
   startCommandBus(queues, actors.schedules, { log });
+  startWaitlistPublisher(queues, db, { everyMs: config.waitlistPublishMs, log });
   const backlog = { attempts: 0, refunds: 0 };
   metrics.gauge('payment_reconcile_backlog', 'Payment attempts without a definite outcome, and refunds still owed, left after the last reconcile run', ['kind'], (g) => {
     g.set({ kind: 'attempts' }, backlog.attempts);

@@ -41,6 +41,9 @@ export const envSchema = z.object({
   MAX_ACTIVE_HOLDS_PER_USER: intFrom(2),
   MAX_PENDING_PER_USER: intFrom(2),
   HOLDS_PER_USER_PER_MINUTE: intFrom(30),
+  WAITLIST_OFFER_TTL_MS: intFrom(600_000),
+  WAITLIST_MAX_PER_USER: intFrom(5),
+  WAITLIST_PUBLISH_MS: intFrom(1_000),
   LOGIN_FAILURES_PER_ACCOUNT: intFrom(10),
   LOGIN_FAILURES_PER_ADDRESS: intFrom(100),
   LOGIN_FAILURE_WINDOW_SECONDS: intFrom(900),
@@ -141,6 +144,12 @@ export interface Config {
   maxPendingPerUser: number;
   /** Holds granted to one user per minute, per process (losing holds are not counted). */
   holdsPerUserPerMinute: number;
+  /** How long a waiting-list offer (a hold given to the first waiter when a slot frees) lasts. */
+  waitlistOfferTtlMs: number;
+  /** Waiting-list entries (waiting or offered) one user may have at once. */
+  waitlistMaxPerUser: number;
+  /** How often offers in the notifications outbox are published on the Bull bus (with Redis only). */
+  waitlistPublishMs: number;
   loginFailuresPerAccount: number;
   loginFailuresPerAddress: number;
   loginFailureWindowSeconds: number;
@@ -234,6 +243,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxActiveHoldsPerUser: e.MAX_ACTIVE_HOLDS_PER_USER,
     maxPendingPerUser: e.MAX_PENDING_PER_USER,
     holdsPerUserPerMinute: e.HOLDS_PER_USER_PER_MINUTE,
+    waitlistOfferTtlMs: e.WAITLIST_OFFER_TTL_MS,
+    waitlistMaxPerUser: e.WAITLIST_MAX_PER_USER,
+    waitlistPublishMs: e.WAITLIST_PUBLISH_MS,
     loginFailuresPerAccount: e.LOGIN_FAILURES_PER_ACCOUNT,
     loginFailuresPerAddress: e.LOGIN_FAILURES_PER_ADDRESS,
     loginFailureWindowSeconds: e.LOGIN_FAILURE_WINDOW_SECONDS,

@@ -1,6 +1,7 @@
 import type { AnyReply } from '../actors/schedule/index.js';
 import type { AdminRejection } from '../services/admin.js';
 import type { LoginResult, SignupResult } from '../services/auth.js';
+import type { JoinOutcome } from '../db/repositories/waitlist.js';
 import { paymentMessage, type PaymentMessageCode } from '../payments/messages.js';
 
 /**
@@ -22,6 +23,8 @@ type Answered =
   | AdminRejection
   | Exclude<SignupResult, { ok: true }>['code']
   | Exclude<LoginResult, { ok: true }>['code']
+  | Extract<JoinOutcome, { kind: 'refused' }>['code']
+  | 'WAITLIST_LIMIT_REACHED'
   | Exclude<PaymentMessageCode, 'PAYMENT_PENDING'>;
 
 const declined = (code: PaymentMessageCode) => paymentMessage(code, 'en');
@@ -62,6 +65,9 @@ export const ERRORS = {
   // The state of things refuses it.
   EMAIL_TAKEN: { status: 409, message: 'an account with this email exists' },
   SCHEDULE_NOT_AVAILABLE: { status: 409, message: 'this time slot is held or booked by someone else' },
+  SCHEDULE_AVAILABLE: { status: 409, message: 'this time slot is available: hold it instead of waiting for it' },
+  SCHEDULE_ALREADY_YOURS: { status: 409, message: 'you already hold or booked this time slot' },
+  WAITLIST_LIMIT_REACHED: { status: 409, message: 'you are on as many waiting lists as one account may be', note: 'the account is on WAITLIST_MAX_PER_USER waiting lists already; `limit` names the setting and `max` its value' },
   SCHEDULE_NOT_BLOCKED: { status: 409, message: 'this time slot is not blocked' },
   NOT_HOLDER: { status: 409, message: 'you do not hold this time slot' },
   PAYMENT_IN_PROGRESS: { status: 409, message: 'a payment for this time slot is in progress' },

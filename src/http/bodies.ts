@@ -116,7 +116,7 @@ export const bookingEvent = object({
   scheduleId: id,
   userId: id.nullable(),
   reservationId: id.nullable(),
-  type: z.enum(['HELD', 'RELEASED', 'RESERVED', 'PAYMENT_STARTED', 'PAYMENT_APPROVED', 'PAYMENT_DECLINED', 'EXPIRED', 'CANCELED', 'REFUNDED']),
+  type: z.enum(['HELD', 'OFFERED', 'RELEASED', 'RESERVED', 'PAYMENT_STARTED', 'PAYMENT_APPROVED', 'PAYMENT_DECLINED', 'EXPIRED', 'CANCELED', 'REFUNDED']),
   detail: z.record(z.unknown()).optional(),
   at: instant,
 });
@@ -146,12 +146,19 @@ export const openApi = z
   })
   .strict();
 
+const waitlistStatus = z.enum(['WAITING', 'OFFERED', 'ACCEPTED', 'EXPIRED', 'LEFT']);
+const waitlistEntryShape = { id, scheduleId: id, position: z.number().int().positive().nullable().describe('1 for the next waiter to be offered; null unless WAITING'), status: waitlistStatus };
+export const waitlistEntry = object(waitlistEntryShape);
+export const myWaitlistEntry = object({ ...waitlistEntryShape, theme: z.string(), date, startTime: time, offerExpiresAt: instant.optional().describe('while OFFERED: when the offer (a hold) lapses') });
+export const scheduleWaitlistEntry = object({ ...waitlistEntryShape, userId: id, joinedAt: instant, offeredAt: instant.nullable(), offerExpiresAt: instant.nullable() });
+
 /** Fields an error may carry beside `code` and `message`, by code. */
 export const errorDetails: Record<string, ZodRawShape> = {
   HOLD_LIMIT_REACHED: { limit: z.enum(['MAX_ACTIVE_HOLDS_PER_USER', 'MAX_PENDING_PER_USER']).describe('the setting reached'), max: z.number().int().describe('its value') },
   HOLD_RATE_LIMITED: { retryAfterSeconds: z.number().int() },
   TOO_MANY_ATTEMPTS: { retryAfterSeconds: z.number().int() },
   TOO_BUSY: { retryAfterSeconds: z.number().int() },
+  WAITLIST_LIMIT_REACHED: { limit: z.literal('WAITLIST_MAX_PER_USER').describe('the setting reached'), max: z.number().int().describe('its value') },
   TOO_MANY_STREAMS: { max: z.number().int(), retryAfterSeconds: z.number().int() },
   PAY_ON_SITE: { payOnSite: z.literal(true) },
   RESERVATION_NOT_PAYABLE: { refund: refundState.nullable().optional().describe('when an approval came for a reservation already gone, what was refunded') },

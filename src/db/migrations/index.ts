@@ -5,6 +5,7 @@ import * as authority from './20261201100000_authority.js';
 import * as loginJournal from './20261201120000_login_journal.js';
 import * as paymentOutcomes from './20261201200000_payment_outcomes.js';
 import * as userChanges from './20261202000000_user_changes.js';
+import * as waitlist from './20261202100000_waitlist.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -19,6 +20,7 @@ const migrations: Record<string, Migration> = {
   '20261201120000_login_journal': loginJournal,
   '20261201200000_payment_outcomes': paymentOutcomes,
   '20261202000000_user_changes': userChanges,
+  '20261202100000_waitlist': waitlist,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

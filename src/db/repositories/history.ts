@@ -160,7 +160,7 @@ export interface BookingEvent extends BookingEventRecord {
 const HOLDS_BEFORE_MS = 60 * 60 * 1000;
 
 /**
- * The reservation's events, plus HELD/RELEASED events of the same user on the same schedule in the
+ * The reservation's events, plus HELD/RELEASED/OFFERED (waiting list) events of the same user on the same schedule in the
  * hour before the reservation was created, in time order.
  */
 export async function listTimeline(db: Db, reservation: { id: number; scheduleId: number; userId: number; createdAt: Date }): Promise<BookingEvent[]> {
@@ -170,7 +170,7 @@ export async function listTimeline(db: Db, reservation: { id: number; scheduleId
     .orWhere((q) =>
       q
         .where({ schedule_id: reservation.scheduleId, user_id: reservation.userId })
-        .whereIn('type', ['HELD', 'RELEASED'])
+        .whereIn('type', ['HELD', 'RELEASED', 'OFFERED'])
         .whereBetween('at', [since, reservation.createdAt]),
     )
     .orderBy([{ column: 'at' }, { column: 'id' }]);

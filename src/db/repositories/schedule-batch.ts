@@ -152,10 +152,14 @@ async function claimHolds(db: Db, ts: FullTransition[], maxHolds: number): Promi
       ],
     );
     const byId = new Map<number, Committed | Limited>();
+    const wanted = new Map(batch.map((t) => [t.scheduleId, t.schedule.heldBy]));
     for (const row of rows) {
       const id = Number(row.schedule.id);
-      if (row.outcome === 'written') byId.set(id, { schedule: toSchedule(reviveTimes(row.schedule, ['starts_at', 'hold_expires_at'])), reservation: null });
-      else byId.set(id, { limited: row.outcome === 'limited' ? 'HOLDS' : 'NO_USER', max: maxHolds });
+      if (row.outcome === 'written') {
+        const schedule = toSchedule(reviveTimes(row.schedule, ['starts_at', 'hold_expires_at']));
+        // Waiting list: over a lapsed offer the row went to the next waiter instead; for this grant the version moved.
+        if (schedule.heldBy === wanted.get(id)) byId.set(id, { schedule, reservation: null });
+      } else byId.set(id, { limited: row.outcome === 'limited' ? 'HOLDS' : 'NO_USER', max: maxHolds });
     }
     return batch.map((t) => byId.get(t.scheduleId) ?? null);
   };

@@ -6,6 +6,7 @@ import { CATALOGUE } from './catalogue.js';
 import { LIVE } from './live.js';
 import { OPS } from './ops.js';
 import { PAYMENTS } from './payments.js';
+import { WAITLIST } from './waitlist.js';
 import { WEB } from './web.js';
 import type { Operation } from './table.js';
 
@@ -14,4 +15,4 @@ import type { Operation } from './table.js';
  * document and the checks of requests (and, in tests, responses) come from this list; a new
  * route is one more `operation({...})` in a file here, or a new file's list added below.
  */
-export const OPERATIONS: readonly Operation[] = [...OPS, ...AUTH, ...CATALOGUE, ...BOOKING, ...PAYMENTS, ...ADMIN, ...LIVE, ...WEB, ...DOCS];
+export const OPERATIONS: readonly Operation[] = [...OPS, ...AUTH, ...CATALOGUE, ...BOOKING, ...WAITLIST, ...PAYMENTS, ...ADMIN, ...LIVE, ...WEB, ...DOCS];
