@@ -1,3 +1,4 @@
+import { BoundedMap } from '../cache/bounded-map.js';
 import type { Db } from '../db/knex.js';
 import type { Role } from '../db/models/index.js';
 import { lastRevocationId, pruneRevocations, revocationsSince, revokeSession, rolesOf } from '../db/repositories/sessions.js';
@@ -37,14 +38,13 @@ type Lookup = { userId: number; resolve: (e: UserEntry) => void; reject: (err: u
  */
 export class Sessions {
   private readonly revoked = new Map<string, number>();
-  private readonly users = new Map<number, UserEntry>();
+  private readonly users: BoundedMap<number, UserEntry>;
   private readonly due = new Set<number>();
   private lookups: Lookup[] = [];
   private lastId = 0;
   private synced: Promise<void> | undefined;
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly freshMs: number;
-  private readonly maxUsers: number;
   private readonly now: () => number;
 
   constructor(
@@ -52,7 +52,7 @@ export class Sessions {
     private readonly options: SessionsOptions = {},
   ) {
     this.freshMs = options.freshMs ?? 5_000;
-    this.maxUsers = options.maxUsers ?? 100_000;
+    this.users = new BoundedMap(options.maxUsers ?? 100_000);
     this.now = options.now ?? Date.now;
     const syncMs = options.syncMs ?? 1_000;
     this.timers.push(setInterval(() => void this.sync().catch(this.report), syncMs));
@@ -151,10 +151,8 @@ export class Sessions {
       const role = roles.get(id);
       const entry = { authority: role ? { userId: id, role } : null, checkedAt };
       entries.set(id, entry);
-      this.users.delete(id);
       this.users.set(id, entry);
     }
-    while (this.users.size > this.maxUsers) this.users.delete(this.users.keys().next().value!);
     return entries;
   }
 }
