@@ -1,7 +1,7 @@
 import { BoundedMap } from '../cache/bounded-map.js';
 import { RefreshAhead } from '../cache/refresh-ahead.js';
 import type { Db } from '../db/knex.js';
-import type { ScheduleRow } from '../db/repositories/schedule-aggregate.js';
+import type { ScheduleRow } from '../actors/schedule/model.js';
 import { listThemeDay, type DayListing } from '../db/repositories/schedules.js';
 import { findTheme } from '../db/repositories/themes.js';
 
