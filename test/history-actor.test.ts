@@ -204,7 +204,7 @@ test.serial('History: past HISTORY_BUFFER_MAX rows go to the spill file, and are
   t.is(await countLogins(m), 250);
   t.like(history.stats(), { buffered: 0, spilledRows: 0 });
   t.deepEqual(readdirSync(dataDir).filter((f) => f.startsWith('history-spill')), []);
-  t.is(Number((await tdb.db('idempotency_keys').where('key', 'like', 'spill:%').count({ n: '*' }))[0]!.n), 0, 'replay guards are cleaned up');
+  t.is(Number((await tdb.db('history_write_guards').where('key', 'like', 'spill:%').count({ n: '*' }))[0]!.n), 0, 'replay guards are cleaned up');
   stopHistory();
   await db.destroy();
   await proxy.close();
@@ -231,7 +231,7 @@ test.serial('History: a spill file left by a process that died mid-replay is rep
   t.is(await countLogins(m), 2501);
   t.is(Number((await tdb.db('login_history').where('email', `${m}-999@test.local`).count({ n: '*' }))[0]!.n), 1);
   t.deepEqual(readdirSync(dataDir).filter((f) => f.startsWith('history-spill')), []);
-  t.is(Number((await tdb.db('idempotency_keys').where('key', 'like', `spill:${basename(sealed)}%`).count({ n: '*' }))[0]!.n), 0);
+  t.is(Number((await tdb.db('history_write_guards').where('key', 'like', `spill:${basename(sealed)}%`).count({ n: '*' }))[0]!.n), 0);
   stopHistory();
 });
 

@@ -4,6 +4,7 @@ import * as paymentsHistory from './20261126010000_payments_history.js';
 import * as authority from './20261201100000_authority.js';
 import * as loginJournal from './20261201120000_login_journal.js';
 import * as paymentOutcomes from './20261201200000_payment_outcomes.js';
+import * as historyWriteGuards from './20261202000000_history_write_guards.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -17,6 +18,7 @@ const migrations: Record<string, Migration> = {
   '20261201100000_authority': authority,
   '20261201120000_login_journal': loginJournal,
   '20261201200000_payment_outcomes': paymentOutcomes,
+  '20261202000000_history_write_guards': historyWriteGuards,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {
