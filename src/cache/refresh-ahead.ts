@@ -1,4 +1,5 @@
-export interface RefreshAheadOptions<V> {
+export interface RefreshPolicy<V> {
+  ttlMs: number;
   /** Combines the value kept with a freshly loaded one (say, to keep changes made while the load ran); default: the loaded one. */
   merge?: (kept: V, loaded: V) => V;
   clock?: () => number;
@@ -13,24 +14,26 @@ export interface RefreshAheadOptions<V> {
  * However many callers ask, one load runs at a time. A failed background load leaves the old value
  * answering until its TTL ends; a failed foreground load rejects its waiters and is not remembered.
  * A value can also be pushed in with its own age (`set`), as an actor publishes its state.
+ *
+ * The policy object is meant to be shared by many cells; a subclass may load by overriding
+ * `fetch` instead of passing `load`, so a cell costs no closure of its own.
  */
-export class RefreshAhead<V> {
+export class RefreshAhead<V, P extends RefreshPolicy<V> = RefreshPolicy<V>> {
   private value: V | undefined;
-  private loaded = false;
+  /** When the value was current; -Infinity: never loaded. */
   private at = Number.NEGATIVE_INFINITY;
   private loading: Promise<V> | undefined;
 
   constructor(
-    private readonly ttlMs: number,
-    private readonly load: () => Promise<V>,
-    private readonly options: RefreshAheadOptions<V> = {},
+    protected readonly policy: P,
+    private readonly load?: () => Promise<V>,
   ) {}
 
   /** The value by the rule above: the value itself when fresh, else the promise of the reload. */
   get(): V | Promise<V> {
     const age = this.now() - this.at;
-    if (this.loaded && age < this.ttlMs) {
-      if (age >= this.ttlMs / 2 && !this.loading) this.reload().catch(() => undefined);
+    if (age < this.policy.ttlMs) {
+      if (age >= this.policy.ttlMs / 2 && !this.loading) this.reload().catch(() => undefined);
       return this.value as V;
     }
     return this.reload();
@@ -44,7 +47,6 @@ export class RefreshAhead<V> {
   /** Replaces the value, as of `at` (default: now); a load in flight still lands after it, merged if there is a merge. */
   set(value: V, at = this.now()): void {
     this.value = value;
-    this.loaded = true;
     this.at = at;
   }
 
@@ -52,12 +54,12 @@ export class RefreshAhead<V> {
   reload(): Promise<V> {
     if (this.loading) return this.loading;
     const startedAt = this.now();
-    const loading = this.load().then(
+    const loading = this.fetch().then(
       (loaded) => {
         this.loading = undefined;
-        const merge = this.options.merge;
+        const merge = this.policy.merge;
         // A value pushed in while the load ran may be younger than the load's start.
-        this.set(this.loaded && merge ? merge(this.value as V, loaded) : loaded, Math.max(startedAt, this.at));
+        this.set(this.at > Number.NEGATIVE_INFINITY && merge ? merge(this.value as V, loaded) : loaded, Math.max(startedAt, this.at));
         return this.value as V;
       },
       (err: unknown) => {
@@ -69,7 +71,11 @@ export class RefreshAhead<V> {
     return loading;
   }
 
+  protected fetch(): Promise<V> {
+    return this.load!();
+  }
+
   private now(): number {
-    return (this.options.clock ?? Date.now)();
+    return (this.policy.clock ?? Date.now)();
   }
 }

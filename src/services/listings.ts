@@ -1,5 +1,5 @@
 import { BoundedMap } from '../cache/bounded-map.js';
-import { RefreshAhead } from '../cache/refresh-ahead.js';
+import { RefreshAhead, type RefreshPolicy } from '../cache/refresh-ahead.js';
 import type { Db } from '../db/knex.js';
 import type { ScheduleRow } from '../actors/schedule/model.js';
 import { listThemeDay, type DayListing } from '../db/repositories/schedules.js';
@@ -20,13 +20,15 @@ interface Day {
  */
 export class ScheduleListings {
   private readonly days: BoundedMap<string, RefreshAhead<Day>>;
+  private readonly policy: RefreshPolicy<Day>;
 
   constructor(
     private readonly db: Db,
-    private readonly ttlMs = 1_000,
+    ttlMs = 1_000,
     maxDays = 5_000,
   ) {
     this.days = new BoundedMap(maxDays);
+    this.policy = { ttlMs, merge: keepNewer };
   }
 
   /** The day's schedules that have not started by `now`, as JSON; null when the theme does not exist. */
@@ -56,7 +58,7 @@ export class ScheduleListings {
   private day(themeId: number, date: string): Day | Promise<Day> {
     const key = keyOf(themeId, date);
     let cell = this.days.get(key);
-    if (!cell) this.days.set(key, (cell = new RefreshAhead(this.ttlMs, () => this.load(themeId, date), { merge: keepNewer })));
+    if (!cell) this.days.set(key, (cell = new RefreshAhead(this.policy, () => this.load(themeId, date))));
     return cell.get();
   }
 

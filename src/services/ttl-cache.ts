@@ -14,20 +14,18 @@ interface Entry<V> {
  */
 export class TtlCache<V> {
   private readonly values: BoundedMap<string, Entry<V>>;
+  private readonly policy: { ttlMs: number; clock: () => number };
 
-  constructor(
-    private readonly ttlMs: number,
-    max = 10_000,
-    private readonly clock: () => number = Date.now,
-  ) {
+  constructor(ttlMs: number, max = 10_000, clock: () => number = Date.now) {
     this.values = new BoundedMap(max);
+    this.policy = { ttlMs, clock };
   }
 
   get(key: string, load: () => Promise<V>): Promise<V> {
     let entry = this.values.get(key);
     if (entry) entry.load = load;
     else {
-      const created: Entry<V> = { load, cell: new RefreshAhead<V>(this.ttlMs, () => created.load(), { clock: this.clock }) };
+      const created: Entry<V> = { load, cell: new RefreshAhead<V>(this.policy, () => created.load()) };
       this.values.set(key, (entry = created));
     }
     const value = entry.cell.get();

@@ -12,7 +12,7 @@
  * deadline timer re-armed, and only then the reply sent.
  * Caveat: the handler awaits only the database; anything slower (the gateway) runs outside.
  */
-import { dispatch, type Ref } from 'nact';
+import type { Ref } from 'nact';
 import { isDatabaseUnavailable } from '../../db/errors.js';
 import { decide, type DecideEnv } from './decide.js';
 import { rearm } from './deadline.js';
@@ -47,7 +47,6 @@ export interface ScheduleActorDeps {
 
 const MAX_CAS_ATTEMPTS = 5;
 const UNAVAILABLE: AnyReply = { ok: false, code: 'DATABASE_UNAVAILABLE' };
-const ignore = () => undefined;
 
 interface Outcome {
   state: ScheduleState;
@@ -67,9 +66,9 @@ export function scheduleActor(deps: ScheduleActorDeps, publish: (scheduleId: num
       // Not a crash: the command may or may not have been applied, so the caller hears 503 and the
       // actor keeps its memory but trusts none of it (confirmedAt 0): the next command re-reads.
       // The outage is logged once, by the pool's watcher, not here per command.
-      outcome = { state: { aggregate: state.aggregate, lapsedHoldOf: state.lapsedHoldOf, confirmedAt: 0 }, reply: UNAVAILABLE };
+      outcome = { state: { aggregate: state.aggregate, lapsedHoldOf: state.lapsedHoldOf, confirmedAt: 0, deadline: undefined }, reply: UNAVAILABLE };
     }
-    rearm(state, outcome.state, () => dispatch(ctx.self, { scheduleId, command: { type: 'Expire' }, reply: ignore }));
+    rearm(state, outcome.state, ctx.self, scheduleId);
     publish(scheduleId, outcome.state);
     deps.onReply?.(command, outcome.reply);
     (envelope.reply as (r: AnyReply) => void)(outcome.reply);
@@ -78,7 +77,8 @@ export function scheduleActor(deps: ScheduleActorDeps, publish: (scheduleId: num
 }
 
 function decideAndWrite(deps: ScheduleActorDeps) {
-  const read = async (scheduleId: number): Promise<ScheduleState> => ({ aggregate: await deps.store.load(scheduleId), confirmedAt: Date.now() });
+  // Every state is made with the same fields, `deadline` included, so the actor's timer fits in the object (a live actor stays small).
+  const read = async (scheduleId: number): Promise<ScheduleState> => ({ aggregate: await deps.store.load(scheduleId), lapsedHoldOf: undefined, confirmedAt: Date.now(), deadline: undefined });
 
   return async (state: ScheduleState, { scheduleId, command }: Envelope): Promise<Outcome> => {
     let current = state.aggregate === undefined ? await read(scheduleId) : state;
@@ -117,7 +117,8 @@ function decideAndWrite(deps: ScheduleActorDeps) {
       }
       if (command.type === 'Hold') deps.holdQuota?.granted(command.userId);
       deps.onCommitted?.(written.schedule);
-      return { state: { ...decision.next(written), confirmedAt: Date.now() }, reply: decision.reply(written) };
+      const next = decision.next(written);
+      return { state: { aggregate: next.aggregate, lapsedHoldOf: next.lapsedHoldOf, confirmedAt: Date.now(), deadline: undefined }, reply: decision.reply(written) };
     }
   };
 }

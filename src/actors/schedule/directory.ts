@@ -9,18 +9,37 @@
  */
 import { spawn, spawnStateless, stop, type ActorSystemRef, type Ref, type SupervisionContext } from 'nact';
 import { isDatabaseUnavailable } from '../../db/errors.js';
-import type { RefreshAhead } from '../../cache/refresh-ahead.js';
+import { RefreshAhead, type RefreshPolicy } from '../../cache/refresh-ahead.js';
 import { disarm } from './deadline.js';
 import type { AnyReply, Envelope } from './protocol.js';
 import { initialState, type ScheduleState } from './state.js';
 
-export interface Entry {
-  ref: Ref<Envelope>;
-  /** The actor's state after the last message it handled (published.ts): read, never written, outside the actor. */
-  published: RefreshAhead<ScheduleState>;
+/** How an entry's published state is kept: its TTL, and how it is re-read (a Refresh through the mailbox). */
+export interface PublishedPolicy extends RefreshPolicy<ScheduleState> {
+  reload(entry: Entry): Promise<ScheduleState>;
+}
+
+/**
+ * The directory's record of a live actor. It is also, as a refresh-ahead cell, the actor's
+ * published state: its state after the last message it handled (published.ts), read but never
+ * written outside the actor. One object per actor, no closures: a live actor stays small.
+ */
+export class Entry extends RefreshAhead<ScheduleState, PublishedPolicy> {
   /** Messages sent and not answered yet. */
-  inFlight: number;
-  lastUsed: number;
+  inFlight = 0;
+  lastUsed = Date.now();
+
+  constructor(
+    readonly scheduleId: number,
+    readonly ref: Ref<Envelope>,
+    policy: PublishedPolicy,
+  ) {
+    super(policy);
+  }
+
+  protected override fetch(): Promise<ScheduleState> {
+    return this.policy.reload(this);
+  }
 }
 
 type Handler = (state: ScheduleState, envelope: Envelope, ctx: { self: Ref<Envelope> }) => Promise<ScheduleState>;
@@ -39,17 +58,16 @@ export class Directory {
     this.routers = Array.from({ length: shards }, (_, i) => spawnStateless(system, () => undefined, `schedule-shard-${i}`));
   }
 
-  /** Spawns the schedule's actor under its shard; `published` makes the entry's published-state cell. */
-  spawn(scheduleId: number, published: (entry: Entry) => RefreshAhead<ScheduleState>): Entry {
+  /** Spawns the schedule's actor under its shard. */
+  spawn(scheduleId: number, published: PublishedPolicy): Entry {
     const router = this.routers[scheduleId % this.routers.length]!;
     const ref = spawn(router, this.handler, `schedule-${scheduleId}`, {
       initialStateFunc: initialState,
       onCrash: (msg: Envelope | undefined, err: Error | undefined, ctx: SupervisionContext<Envelope, Ref<unknown>>) => this.crashed(scheduleId, msg, err, ctx),
       // A passivated actor's deadlines are the clock tick's to catch.
-      afterStop: (state: ScheduleState | undefined) => disarm(state),
+      afterStop: disarm,
     }) as Ref<Envelope>;
-    const entry: Entry = { ref, published: undefined as unknown as Entry['published'], inFlight: 0, lastUsed: Date.now() };
-    entry.published = published(entry);
+    const entry = new Entry(scheduleId, ref, published);
     this.entries.set(scheduleId, entry);
     this.spawned += 1;
     return entry;

@@ -1,6 +1,6 @@
-import { RefreshAhead, type RefreshAheadOptions } from '../../cache/refresh-ahead.js';
 import type { ScheduleActorDeps } from './actor.js';
 import { decide } from './decide.js';
+import type { Entry, PublishedPolicy } from './directory.js';
 import { COMMANDS, type AnyReply, type Failure, type ReplyTo, type Refresh, type ScheduleMessage } from './protocol.js';
 import type { ScheduleState } from './state.js';
 
@@ -10,9 +10,6 @@ class RefreshFailed extends Error {
     super(`refresh failed: ${reply.code}`);
   }
 }
-
-/** Shared by every cell, so a live actor costs no options object of its own. */
-const CELL_OPTIONS: RefreshAheadOptions<ScheduleState> = {};
 
 const noOrderIds = () => {
   throw new Error('an answer from published state never creates an order');
@@ -29,30 +26,31 @@ const noOrderIds = () => {
  * state the burst waits for that one re-read rather than queueing one by one behind it.
  */
 export class PublishedState {
-  constructor(private readonly deps: Pick<ScheduleActorDeps, 'holdTtlMs' | 'pendingTtlMs' | 'staleMs' | 'onReply'>) {}
+  /** Shared by every entry: published state answers for `staleMs`, and is re-read by `refresh`. */
+  readonly policy: PublishedPolicy;
 
-  /** A cell whose reload is `refresh`: a Refresh through the actor's mailbox. */
-  cell(refresh: () => Promise<ReplyTo<Refresh>>): RefreshAhead<ScheduleState> {
-    const cell: RefreshAhead<ScheduleState> = new RefreshAhead(
-      this.deps.staleMs,
-      () =>
-        refresh().then((reply) => {
-          // The actor publishes before it replies, so the cell already holds the re-read state.
+  constructor(
+    private readonly deps: Pick<ScheduleActorDeps, 'holdTtlMs' | 'pendingTtlMs' | 'staleMs' | 'onReply'>,
+    refresh: (entry: Entry) => Promise<ReplyTo<Refresh>>,
+  ) {
+    this.policy = {
+      ttlMs: deps.staleMs,
+      reload: (entry) =>
+        refresh(entry).then((reply) => {
+          // The actor publishes before it replies, so the entry already holds the re-read state.
           if (!reply.ok && reply.code !== 'SCHEDULE_NOT_FOUND') throw new RefreshFailed(reply);
-          return cell.peek()!;
+          return entry.peek()!;
         }),
-      CELL_OPTIONS,
-    );
-    return cell;
+    };
   }
 
   /** The actor publishes the state a message left it in. */
-  publish(cell: RefreshAhead<ScheduleState>, state: ScheduleState): void {
+  publish(cell: Entry, state: ScheduleState): void {
     cell.set(state, state.confirmedAt);
   }
 
   /** The answer from published state, at once or after the one re-read; undefined: ask the actor. */
-  answer(cell: RefreshAhead<ScheduleState>, command: ScheduleMessage): AnyReply | Promise<AnyReply | undefined> | undefined {
+  answer(cell: Entry, command: ScheduleMessage): AnyReply | Promise<AnyReply | undefined> | undefined {
     const rule = COMMANDS[command.type].fromPublished;
     if (rule === false || !cell.peek()?.aggregate) return undefined;
     const state = cell.get();

@@ -37,10 +37,10 @@ export class ScheduleRegistry {
   private readonly published: PublishedState;
 
   constructor(system: ActorSystemRef, deps: ScheduleActorDeps, options: RegistryOptions) {
-    this.published = new PublishedState(deps);
+    this.published = new PublishedState(deps, (entry) => this.asks.send(entry, entry.scheduleId, REFRESH));
     const actor = scheduleActor(deps, (scheduleId, state) => {
       const entry = this.directory.entries.get(scheduleId);
-      if (entry) this.published.publish(entry.published, state);
+      if (entry) this.published.publish(entry, state);
     });
     this.directory = new Directory(system, options.shards, actor, options.onCrash);
     this.asks = new Asks(options.askTimeoutMs);
@@ -50,7 +50,7 @@ export class ScheduleRegistry {
   /** Sends a command to the schedule's actor (or answers it from published state) and resolves with its reply, or a failure after the ask timeout. */
   ask<C extends ScheduleCommand>(scheduleId: number, command: C): Promise<ReplyTo<C>> {
     const entry = this.entryFor(scheduleId);
-    const early = this.published.answer(entry.published, command);
+    const early = this.published.answer(entry, command);
     if (early === undefined) return this.asks.send(entry, scheduleId, command);
     entry.lastUsed = Date.now();
     if (!(early instanceof Promise)) return Promise.resolve(early as ReplyTo<C>);
@@ -74,6 +74,6 @@ export class ScheduleRegistry {
     const existing = this.directory.entries.get(scheduleId);
     if (existing) return existing;
     this.passivation.beforeSpawn();
-    return this.directory.spawn(scheduleId, (entry) => this.published.cell(() => this.asks.send(entry, scheduleId, REFRESH)));
+    return this.directory.spawn(scheduleId, this.published.policy);
   }
 }

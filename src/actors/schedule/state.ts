@@ -18,7 +18,7 @@ export interface ScheduleState extends Known {
   deadline?: { at: number; timer: NodeJS.Timeout };
 }
 
-export const initialState = (): ScheduleState => ({ aggregate: undefined, confirmedAt: 0 });
+export const initialState = (): ScheduleState => ({ aggregate: undefined, lapsedHoldOf: undefined, confirmedAt: 0, deadline: undefined });
 
 /** A hold whose deadline passed with no reservation behind it no longer keeps anyone out. */
 export function holdLapsed(agg: ScheduleAggregate, now: Date): boolean {
