@@ -12,13 +12,12 @@
  * deadline timer re-armed, and only then the reply sent.
  * Caveat: the handler awaits only the database; anything slower (the gateway) runs outside.
  */
-import type { Ref } from 'nact';
+import { dispatch, type Ref } from 'nact';
 import { isDatabaseUnavailable } from '../../db/errors.js';
 import { decide, type DecideEnv } from './decide.js';
-import { rearm } from './deadline.js';
 import { ATTEMPT_SETTLED, isLimited, type Limited, type PlannedEvent, type ReservationChange, type ScheduleRow, type ScheduleStore, type Transition } from './model.js';
 import { COMMANDS, type AnyReply, type Envelope, type ScheduleMessage } from './protocol.js';
-import type { ScheduleState } from './state.js';
+import { nextDeadline, type ScheduleState } from './state.js';
 import type { BookingEventType } from './decision.js';
 
 export interface ScheduleActorDeps {
@@ -143,4 +142,45 @@ function plannedEvent(type: BookingEventType, command: ScheduleMessage, before: 
   const userId = 'userId' in command ? command.userId : (reservation?.userId ?? before.schedule.heldBy);
   const about = type === 'HELD' || (type === 'RELEASED' && !inserting && !reservation);
   return { type, userId, reservationId: about ? null : inserting ? 'inserted' : (reservation?.id ?? null), at };
+}
+
+// --- The actor's deadline timer -----------------------------------------------------------
+
+/** A lapse is acted on this long after the deadline, so the actor's own clock check sees it passed. */
+const DEADLINE_SLACK_MS = 25;
+/** setTimeout's longest delay. */
+const MAX_DELAY_MS = 2_147_000_000;
+
+/**
+ * The actor's own deadline timer: after each message, `next` gets a timer for the moment its hold
+ * or unpaid reservation lapses (the previous one kept if the moment did not move), which sends
+ * the actor Expire then. A passivated actor's timer is cleared (`disarm`); its lapses are the
+ * clock tick's.
+ */
+export function rearm(prev: ScheduleState, next: ScheduleState, self: Ref<Envelope>, scheduleId: number): void {
+  const at = nextDeadline(next.aggregate)?.getTime();
+  const armed = prev.deadline;
+  if (armed && armed.at === at) {
+    next.deadline = armed;
+    return;
+  }
+  if (armed) {
+    clearTimeout(armed.timer);
+    next.deadline = undefined;
+  }
+  if (at === undefined) return;
+  const timer = setTimeout(expireLater(self, scheduleId), Math.min(MAX_DELAY_MS, Math.max(0, at - Date.now()) + DEADLINE_SLACK_MS));
+  timer.unref();
+  next.deadline = { at, timer };
+}
+
+const ignore = () => undefined;
+
+/** A closure of its own scope, so a timer keeps only the actor's ref and id alive. */
+function expireLater(self: Ref<Envelope>, scheduleId: number): () => void {
+  return () => dispatch(self, { scheduleId, command: { type: 'Expire' }, reply: ignore });
+}
+
+export function disarm(state: ScheduleState | undefined): void {
+  if (state?.deadline) clearTimeout(state.deadline.timer);
 }

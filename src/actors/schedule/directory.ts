@@ -10,7 +10,7 @@
 import { spawn, spawnStateless, stop, type ActorSystemRef, type Ref, type SupervisionContext } from 'nact';
 import { isDatabaseUnavailable } from '../../db/errors.js';
 import { RefreshAhead, type RefreshPolicy } from '../../cache/refresh-ahead.js';
-import { disarm } from './deadline.js';
+import { disarm } from './actor.js';
 import type { AnyReply, Envelope } from './protocol.js';
 import { initialState, type ScheduleState } from './state.js';
 

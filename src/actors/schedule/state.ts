@@ -14,7 +14,7 @@ export interface Known {
  */
 export interface ScheduleState extends Known {
   confirmedAt: number;
-  /** Sends the actor Expire when its hold or unpaid reservation lapses (armed by the actor, see deadline.ts). */
+  /** Sends the actor Expire when its hold or unpaid reservation lapses (armed by the actor, see `rearm` in actor.ts). */
   deadline?: { at: number; timer: NodeJS.Timeout };
 }
 
