@@ -5,7 +5,7 @@ import { start, stop, type ActorSystemRef } from 'nact';
 import { pino } from 'pino';
 import { startClock, type Clock, type TickResult } from '../src/actors/clock/index.js';
 import { createReservation, holdSchedule, ScheduleRegistry } from '../src/actors/schedule/index.js';
-import { batchedScheduleStore } from '../src/db/repositories/schedule-batch.js';
+import { scheduleStore } from '../src/db/repositories/schedule-store.js';
 import { createLogger } from '../src/logger.js';
 import { createBullQueues, createInProcessQueues, type JobQueue } from '../src/queue/index.js';
 import { createTestDatabase, type TestDatabase } from './helpers/database.js';
@@ -29,7 +29,7 @@ test.before(async () => {
   system = start();
   registry = new ScheduleRegistry(
     system,
-    { db: database.db, store: batchedScheduleStore(database.db), holdTtlMs: 300_000, pendingTtlMs: 600_000, staleMs: 1_000, newOrderId: (id) => `rsv-${id}-${randomBytes(9).toString('base64url')}` },
+    { store: scheduleStore(database.db), holdTtlMs: 300_000, pendingTtlMs: 600_000, staleMs: 1_000, newOrderId: (id) => `rsv-${id}-${randomBytes(9).toString('base64url')}` },
     { shards: 4, idleMs: 60_000, askTimeoutMs: 5_000 },
   );
   queues = createInProcessQueues(log);

@@ -65,6 +65,19 @@ test.serial('the happy path: signup, login, hold, reserve, pay, confirmed, cance
   t.is(((await lookup.json()) as { status: string }).status, 'CANCELED');
 });
 
+test.serial('right after a successful POST /orders, the caller reads its payment attempt and timeline without waiting for a history flush', async (t) => {
+  const b = await bookPending(database.db, service);
+  const paid = await pay(service, b);
+  t.is(paid.status, 200);
+  // No history flush here: the attempt and the timeline events are written with the transitions that made them.
+  const attempts = await service.request('GET', `/reservations/${b.reservationId}/payment-attempts`, { token: b.token });
+  t.is(attempts.status, 200);
+  t.true(attempts.body.length > 0, 'the attempts list is not empty');
+  t.like(attempts.body[0], { reservationId: b.reservationId, outcome: 'APPROVED', success: true });
+  const timeline = await service.request('GET', `/reservations/${b.reservationId}/timeline`, { token: b.token });
+  t.deepEqual(timeline.body.map((e: { type: string }) => e.type), ['HELD', 'RESERVED', 'PAYMENT_STARTED', 'PAYMENT_APPROVED']);
+});
+
 test.serial('50 concurrent POST /orders for one reservation: one gateway confirm, one CONFIRMED, the rest 409', async (t) => {
   const b = await bookPending(database.db, service);
   const paymentKey = await checkout(service, b);

@@ -2,7 +2,7 @@ import test from 'ava';
 import { randomBytes } from 'node:crypto';
 import { start, stop, type ActorSystemRef } from 'nact';
 import { getSchedule, holdSchedule, ScheduleRegistry } from '../src/actors/schedule/index.js';
-import { batchedScheduleStore } from '../src/db/repositories/schedule-batch.js';
+import { scheduleStore } from '../src/db/repositories/schedule-store.js';
 import { releaseAfterPassivation, releaseMemory } from '../src/runtime/memory.js';
 import { createTestDatabase, type TestDatabase } from './helpers/database.js';
 import { makeSchedules, makeUsers } from './helpers/fixtures.js';
@@ -23,7 +23,7 @@ function registryWith(t: { teardown: (fn: () => void) => void }, maxLive: number
   const system: ActorSystemRef = start();
   const registry = new ScheduleRegistry(
     system,
-    { db: database.db, store: batchedScheduleStore(database.db), holdTtlMs: 300_000, pendingTtlMs: 600_000, staleMs: 1_000, newOrderId: (id) => `rsv-${id}-${randomBytes(9).toString('base64url')}` },
+    { store: scheduleStore(database.db), holdTtlMs: 300_000, pendingTtlMs: 600_000, staleMs: 1_000, newOrderId: (id) => `rsv-${id}-${randomBytes(9).toString('base64url')}` },
     { shards: 2, idleMs: 60_000, askTimeoutMs: 5_000, maxLive, evictUnusedForMs: 0 },
   );
   t.teardown(() => {

@@ -1,6 +1,13 @@
 import test from 'ava';
-import { decide, type DecideEnv } from '../src/actors/schedule/index.js';
-import type { ScheduleAggregate } from '../src/db/repositories/schedule-aggregate.js';
+import { decide as decideOn, type DecideEnv } from '../src/actors/schedule/index.js';
+import type { ScheduleAggregate } from '../src/actors/schedule/model.js';
+import type { ScheduleMessage } from '../src/actors/schedule/protocol.js';
+
+/** `decide` on what an actor knows: the aggregate, and whose hold it saw lapse (memory only). */
+const decide = <C extends ScheduleMessage>(agg: (ScheduleAggregate & { lapsedHoldOf?: number }) | null, command: C, e: DecideEnv) => {
+  const { lapsedHoldOf, ...aggregate } = agg ?? { lapsedHoldOf: undefined };
+  return decideOn({ aggregate: agg ? (aggregate as ScheduleAggregate) : null, lapsedHoldOf }, command, e);
+};
 
 const NOW = new Date('2026-12-01T03:00:00Z');
 const env: DecideEnv = { now: NOW, holdTtlMs: 300_000, pendingTtlMs: 600_000, newOrderId: () => 'rsv-1-fixed' };

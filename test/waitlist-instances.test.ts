@@ -113,7 +113,7 @@ test.serial('a hold that skips the lapsed offer’s Expire is not granted over t
   t.like(await schedule(scheduleId), { held_by: waiters[0] });
   // The first offer lapses; instance b reads the lapsed hold before anything expires it.
   await database.db('schedules').where({ id: scheduleId }).update({ hold_expires_at: new Date(Date.now() - 1000), version: database.db.raw('version + 1') });
-  await b.actors.schedules.ask(scheduleId, { type: 'Refresh' });
+  await b.actors.schedules.refresh(scheduleId);
 
   const sniped = await b.request('POST', `/schedules/${scheduleId}/hold`, { token: b.tokenFor(sniper!) });
   t.is(sniped.status, 409);

@@ -125,7 +125,7 @@ test('a hold that lapses goes to the first waiter (the actor’s own deadline)',
   const [first] = await waiters(quick, scheduleId, 1);
   // The holder's hold lasts 5 min; make it lapse now and let the actor notice, as its timer would.
   await database.db('schedules').where({ id: scheduleId }).update({ hold_expires_at: new Date(Date.now() - 1000), version: database.db.raw('version + 1') });
-  await quick.actors.schedules.ask(scheduleId, { type: 'Refresh' });
+  await quick.actors.schedules.refresh(scheduleId);
   const expired = await quick.actors.schedules.ask(scheduleId, { type: 'Expire' });
   t.like(expired, { ok: true, expired: 'HOLD' });
   t.like(await schedule(scheduleId), { status: 'HOLD', held_by: first!.userId });
@@ -188,7 +188,7 @@ test('an unpaid reservation that lapses frees the slot to the first waiter', asy
   const booked = await bookPending(database.db, service, { scheduleId });
   const [first] = await waiters(service, scheduleId, 1);
   await database.db('reservations').where({ id: booked.reservationId }).update({ expires_at: new Date(Date.now() - 1000) });
-  await service.actors.schedules.ask(scheduleId, { type: 'Refresh' });
+  await service.actors.schedules.refresh(scheduleId);
   t.like(await service.actors.schedules.ask(scheduleId, { type: 'Expire' }), { ok: true, expired: 'RESERVATION' });
   t.like(await schedule(scheduleId), { status: 'HOLD', held_by: first!.userId });
 });

@@ -6,9 +6,9 @@ import type { Logger } from '../logger.js';
 import type { JobQueue } from '../queue/types.js';
 import { startClock, type Clock } from './clock/index.js';
 import { createHistory, type History } from './history/index.js';
-import { batchedScheduleStore } from '../db/repositories/schedule-batch.js';
-import type { ScheduleRow } from '../db/repositories/schedule-aggregate.js';
-import { ScheduleRegistry, type AnyReply, type ScheduleActorDeps, type ScheduleCommand } from './schedule/index.js';
+import { scheduleStore } from '../db/repositories/schedule-store.js';
+import type { ScheduleRow } from './schedule/model.js';
+import { ScheduleRegistry, type AnyReply, type ScheduleActorDeps, type ScheduleMessage } from './schedule/index.js';
 import { releaseAfterPassivation } from '../runtime/memory.js';
 
 export interface Actors {
@@ -29,7 +29,7 @@ export const newOrderId = (scheduleId: number): string => `rsv-${scheduleId}-${r
 
 export interface ActorHooks {
   /** Every schedule actor answer, for metrics. */
-  onReply?: (command: ScheduleCommand, reply: AnyReply) => void;
+  onReply?: (command: ScheduleMessage, reply: AnyReply) => void;
   /** Every schedule row a schedule actor commits. */
   onCommitted?: (schedule: ScheduleRow) => void;
   /** The per-user rate of granted holds. */
@@ -43,8 +43,7 @@ export function startActors(config: Config, db: Db, log: Logger, queues?: JobQue
   const schedules = new ScheduleRegistry(
     system,
     {
-      db,
-      store: batchedScheduleStore(db, 100, { maxHolds: config.maxActiveHoldsPerUser, maxUnpaid: config.maxPendingPerUser }),
+      store: scheduleStore(db, 100, { maxHolds: config.maxActiveHoldsPerUser, maxUnpaid: config.maxPendingPerUser }),
       holdQuota: hooks.holdQuota,
       holdTtlMs: config.holdTtlMs,
       pendingTtlMs: config.pendingTtlMs,

@@ -5,7 +5,7 @@ import { listReservationsForAdmin } from '../db/repositories/reservations.js';
 import { insertSchedules, listThemeStarts, lockThemeTimetable, type NewSchedule } from '../db/repositories/schedules.js';
 import { deleteStore, findStore, insertStore, updateStore, type StoreInput } from '../db/repositories/stores.js';
 import { deleteTheme, findTheme, insertTheme, updateTheme, type ThemeInput } from '../db/repositories/themes.js';
-import type { ReservationStatus } from '../db/models/index.js';
+import type { ReservationStatus } from '../actors/schedule/model.js';
 import { addDays, kstDate, kstInstant } from '../time/kst.js';
 import { firstOverlap, slotName, type Slot } from './timetable.js';
 

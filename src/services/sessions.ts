@@ -1,3 +1,4 @@
+import { BoundedMap } from '../cache/bounded-map.js';
 import type { Db } from '../db/knex.js';
 import type { Role } from '../db/models/index.js';
 import {
@@ -51,7 +52,7 @@ export class Sessions {
   /** The feed's last word on each changed user, for as long as a token issued before it can live. */
   private readonly changed = new Map<number, UserChange>();
   /** Roles above USER read from the database for users the feed has no word on since. */
-  private readonly confirmed = new Map<number, Role>();
+  private readonly confirmed = new BoundedMap<number, Role>(MAX_CONFIRMED);
   private maxUserId = 0;
   private feedSince: Date | null = null;
   private syncedAt = Number.NEGATIVE_INFINITY;
@@ -185,8 +186,6 @@ export class Sessions {
 
   private remember(userId: number, role: Role): void {
     if (role === 'USER' || this.changed.has(userId)) return;
-    this.confirmed.delete(userId);
     this.confirmed.set(userId, role);
-    if (this.confirmed.size > MAX_CONFIRMED) this.confirmed.delete(this.confirmed.keys().next().value!);
   }
 }

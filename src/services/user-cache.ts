@@ -1,3 +1,4 @@
+import { BoundedMap } from '../cache/bounded-map.js';
 import type { Db } from '../db/knex.js';
 import type { UserWithHash } from '../db/repositories/users.js';
 
@@ -11,30 +12,29 @@ export const USER_CACHE_TTL_MS = 10 * 60 * 1000;
  * entries go first, and an entry older than the TTL is never served.
  */
 export class UserCache {
-  private readonly entries = new Map<string, { user: UserWithHash; at: number }>();
-  private readonly max: number;
+  private readonly entries: BoundedMap<string, { user: UserWithHash; at: number }>;
   private readonly ttlMs: number;
   private readonly now: () => number;
 
   constructor(opts: { max?: number; ttlMs?: number; now?: () => number } = {}) {
-    this.max = opts.max ?? USER_CACHE_MAX;
+    this.entries = new BoundedMap(opts.max ?? USER_CACHE_MAX);
     this.ttlMs = opts.ttlMs ?? USER_CACHE_TTL_MS;
     this.now = opts.now ?? Date.now;
   }
 
   remember(user: UserWithHash): void {
-    const key = keyOf(user.email);
-    this.entries.delete(key);
-    this.entries.set(key, { user, at: this.now() });
-    while (this.entries.size > this.max) this.entries.delete(this.entries.keys().next().value!);
+    this.entries.set(keyOf(user.email), { user, at: this.now() });
   }
 
   recall(email: string): UserWithHash | null {
     const key = keyOf(email);
     const entry = this.entries.get(key);
     if (!entry) return null;
-    this.entries.delete(key);
-    if (this.now() - entry.at > this.ttlMs) return null;
+    if (this.now() - entry.at > this.ttlMs) {
+      this.entries.delete(key);
+      return null;
+    }
+    // Used again: the newest, so the least recently used go first.
     this.entries.set(key, entry);
     return entry.user;
   }

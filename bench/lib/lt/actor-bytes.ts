@@ -7,8 +7,7 @@
  */
 import { start, stop } from 'nact';
 import { getSchedule, holdSchedule, ScheduleRegistry } from '../../../src/actors/schedule/index.js';
-import type { ScheduleAggregate } from '../../../src/db/repositories/schedule-aggregate.js';
-import type { ScheduleStore } from '../../../src/db/repositories/schedule-batch.js';
+import type { ScheduleAggregate, ScheduleStore } from '../../../src/actors/schedule/model.js';
 
 const ACTORS = Number(process.argv[2] ?? 20_000);
 const gc = (globalThis as { gc?: () => void }).gc ?? ((): never => { throw new Error('run with --expose-gc'); });
@@ -32,7 +31,7 @@ const store: ScheduleStore = {
     if (agg.schedule.version !== t.version) return null;
     const schedule = { ...agg.schedule, ...t.schedule, version: t.version + 1 };
     rows.set(t.scheduleId, { ...agg, schedule });
-    return { schedule, reservation: null };
+    return { schedule, reservation: null, refund: null, attemptId: null };
   },
 } as ScheduleStore;
 
@@ -45,7 +44,7 @@ const heap = () => {
 const system = start();
 const registry = new ScheduleRegistry(
   system,
-  { db: null as never, store, holdTtlMs: 3_600_000, pendingTtlMs: 600_000, staleMs: 3_600_000, newOrderId: (id) => `rsv-${id}` },
+  { store, holdTtlMs: 3_600_000, pendingTtlMs: 600_000, staleMs: 3_600_000, newOrderId: (id) => `rsv-${id}` },
   { shards: 64, idleMs: 3_600_000, askTimeoutMs: 60_000 },
 );
 // Warm the code paths and the shards first, so the measurement holds actors only.

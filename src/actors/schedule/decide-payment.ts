@@ -1,7 +1,10 @@
-import type { ScheduleAggregate } from '../../db/repositories/schedule-aggregate.js';
-import { FREE, reply, type Decision, type Written } from './decision.js';
+import { FREE, reply, type Rule } from './decision.js';
+import type { ScheduleAggregate, Written } from './model.js';
 import type { Replies, ScheduleCommand } from './protocol.js';
 import { summarize } from './state.js';
+
+/** A decline that counts is one more against the card holder. */
+const counted = (r: { paymentAttempts: number }, counts: boolean) => (counts ? { paymentAttempts: r.paymentAttempts + 1 } : {});
 
 type Command<T extends ScheduleCommand['type']> = Extract<ScheduleCommand, { type: T }>;
 
@@ -13,7 +16,7 @@ const NOT_FOUND = { ok: false, code: 'RESERVATION_NOT_FOUND' } as const;
  * the attempt is recorded in the same transaction (so a crash right after still leaves it for the
  * reconciler). After `maxDeclines` declines the answer is PAY_ON_SITE and nothing is written.
  */
-export function beginPayment(agg: ScheduleAggregate, c: Command<'BeginPayment'>, now: Date): Decision<Replies['BeginPayment']> {
+export function beginPayment(agg: ScheduleAggregate, c: Command<'BeginPayment'>, now: Date): Rule<Replies['BeginPayment']> {
   const r = agg.reservation;
   if (!r || r.id !== c.reservationId) return reply({ ok: false, code: 'RESERVATION_NOT_PAYABLE' });
   if (r.userId !== c.userId) return reply(NOT_FOUND);
@@ -38,7 +41,7 @@ export function beginPayment(agg: ScheduleAggregate, c: Command<'BeginPayment'>,
  * counts adds one to the reservation's declines), or EXPIRED if the deadline passed meanwhile.
  * An unknown outcome never comes here: the reservation stays PAYMENT_IN_PROGRESS.
  */
-export function settlePayment(agg: ScheduleAggregate, c: Command<'SettlePayment'>, now: Date): Decision<Replies['SettlePayment']> {
+export function settlePayment(agg: ScheduleAggregate, c: Command<'SettlePayment'>, now: Date): Rule<Replies['SettlePayment']> {
   const r = agg.reservation;
   if (!r || r.id !== c.reservationId) return reply({ ok: false, code: 'RESERVATION_NOT_PAYABLE' });
   if (c.outcome.kind === 'approved') {
@@ -63,7 +66,7 @@ export function settlePayment(agg: ScheduleAggregate, c: Command<'SettlePayment'
     return {
       kind: 'write',
       schedule: FREE,
-      reservation: { kind: 'update', id: r.id, from: 'PAYMENT_IN_PROGRESS', patch: { status: 'EXPIRED', countAttempt: declined.counts } },
+      reservation: { kind: 'update', id: r.id, from: 'PAYMENT_IN_PROGRESS', patch: { status: 'EXPIRED', ...counted(r, declined.counts) } },
       effect,
       events: ['PAYMENT_DECLINED', 'EXPIRED'],
       reply: (w) => ({ ok: true, reservation: summarize(w.reservation!) }),
@@ -72,7 +75,7 @@ export function settlePayment(agg: ScheduleAggregate, c: Command<'SettlePayment'
   return {
     kind: 'write',
     schedule: {},
-    reservation: { kind: 'update', id: r.id, from: 'PAYMENT_IN_PROGRESS', patch: { status: 'PENDING', countAttempt: declined.counts } },
+    reservation: { kind: 'update', id: r.id, from: 'PAYMENT_IN_PROGRESS', patch: { status: 'PENDING', ...counted(r, declined.counts) } },
     effect,
     events: ['PAYMENT_DECLINED'],
     reply: (w) => ({ ok: true, reservation: summarize(w.reservation!) }),
@@ -83,7 +86,7 @@ export function settlePayment(agg: ScheduleAggregate, c: Command<'SettlePayment'
  * Cancel: an unpaid reservation is simply given up; a confirmed one, until `deadlineMinutes`
  * before the start, is canceled and its payment marked as owed a refund in the same transaction.
  */
-export function cancel(agg: ScheduleAggregate, c: Command<'Cancel'>, now: Date): Decision<Replies['Cancel']> {
+export function cancel(agg: ScheduleAggregate, c: Command<'Cancel'>, now: Date): Rule<Replies['Cancel']> {
   const r = agg.reservation;
   if (!r || r.id !== c.reservationId) return reply({ ok: false, code: 'NOT_CANCELABLE' });
   if (r.userId !== c.userId) return reply(NOT_FOUND);

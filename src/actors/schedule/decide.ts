@@ -1,8 +1,8 @@
-import type { ScheduleAggregate } from '../../db/repositories/schedule-aggregate.js';
 import { beginPayment, cancel, settlePayment } from './decide-payment.js';
-import { FREE, reply, type Decision } from './decision.js';
-import type { Replies, ScheduleCommand } from './protocol.js';
-import { holdLapsed, summarize, toScheduleView } from './state.js';
+import { FREE, reply, type Decision, type Planned, type Rule } from './decision.js';
+import { ACTIVE_STATUSES, type ScheduleAggregate, type Written } from './model.js';
+import type { Replies, ScheduleMessage } from './protocol.js';
+import { holdLapsed, summarize, toScheduleView, type Known } from './state.js';
 
 export interface DecideEnv {
   now: Date;
@@ -11,24 +11,39 @@ export interface DecideEnv {
   newOrderId: () => string;
 }
 
-type DecisionFor<C extends ScheduleCommand> = Decision<Replies[C['type']]>;
+type DecisionFor<C extends ScheduleMessage> = Decision<Replies[C['type']]>;
 
 const NOT_FOUND = { ok: false, code: 'SCHEDULE_NOT_FOUND' } as const;
 
-/** The schedule's rules, with no I/O: given what is known and the time, what to answer or write. */
-export function decide<C extends ScheduleCommand>(agg: ScheduleAggregate | null, command: C, env: DecideEnv): DecisionFor<C> {
-  const decision = agg ? decideExisting(agg, command, env) : command.type === 'Expire' ? reply({ ok: true, expired: null }) : reply(NOT_FOUND);
-  return decision as DecisionFor<C>;
+/**
+ * The schedule's rules, with no I/O: given what is known and the time, what to answer, or what to
+ * write and what the state is once it is written. Which messages may be answered from published
+ * state, and which need a fresh read first, is `COMMANDS` in protocol.ts.
+ */
+export function decide<C extends ScheduleMessage>(known: Known, command: C, env: DecideEnv): DecisionFor<C> {
+  const agg = known.aggregate;
+  const rule = agg ? decideExisting(agg, known, command, env) : command.type === 'Expire' ? reply({ ok: true, expired: null }) : reply(NOT_FOUND);
+  return (rule.kind === 'reply' ? rule : withNext(agg!, rule)) as DecisionFor<C>;
 }
 
-function decideExisting(agg: ScheduleAggregate, command: ScheduleCommand, env: DecideEnv): Decision<unknown> {
+/** The state after a write: the committed rows, the reservation kept only while active, and whose hold lapsed if this write let it. */
+function withNext<R>(agg: ScheduleAggregate, planned: Planned<R>): Decision<R> {
+  const { lapsedHoldOf, ...write } = planned;
+  const next = (w: Written): Known => {
+    const reservation = !write.reservation ? agg.reservation : w.reservation && ACTIVE_STATUSES.includes(w.reservation.status) ? w.reservation : null;
+    return { aggregate: { schedule: w.schedule, terms: agg.terms, reservation }, lapsedHoldOf };
+  };
+  return { ...write, next };
+}
+
+function decideExisting(agg: ScheduleAggregate, known: Known, command: ScheduleMessage, env: DecideEnv): Rule<unknown> {
   switch (command.type) {
     case 'Hold':
       return hold(agg, command.userId, env);
     case 'Release':
       return release(agg, command.userId);
     case 'CreateReservation':
-      return createReservation(agg, command.userId, command.participants, env);
+      return createReservation(agg, known.lapsedHoldOf, command.userId, command.participants, env);
     case 'Expire':
       return expire(agg, env.now);
     case 'Block':
@@ -48,7 +63,7 @@ function decideExisting(agg: ScheduleAggregate, command: ScheduleCommand, env: D
   }
 }
 
-function hold(agg: ScheduleAggregate, userId: number, env: DecideEnv): Decision<Replies['Hold']> {
+function hold(agg: ScheduleAggregate, userId: number, env: DecideEnv): Rule<Replies['Hold']> {
   const s = agg.schedule;
   if (s.startsAt <= env.now) return reply({ ok: false, code: 'SCHEDULE_IN_PAST' });
   const mine = s.status === 'HOLD' && s.heldBy === userId;
@@ -64,7 +79,7 @@ function hold(agg: ScheduleAggregate, userId: number, env: DecideEnv): Decision<
   };
 }
 
-function release(agg: ScheduleAggregate, userId: number): Decision<Replies['Release']> {
+function release(agg: ScheduleAggregate, userId: number): Rule<Replies['Release']> {
   const s = agg.schedule;
   if (s.status !== 'HOLD' || s.heldBy !== userId) return reply({ ok: false, code: 'NOT_HOLDER' });
   const r = agg.reservation;
@@ -80,13 +95,13 @@ function release(agg: ScheduleAggregate, userId: number): Decision<Replies['Rele
   };
 }
 
-function createReservation(agg: ScheduleAggregate, userId: number, participants: number, env: DecideEnv): Decision<Replies['CreateReservation']> {
+function createReservation(agg: ScheduleAggregate, lapsedHoldOf: number | undefined, userId: number, participants: number, env: DecideEnv): Rule<Replies['CreateReservation']> {
   const { schedule: s, reservation: r, terms } = agg;
   if (r && r.userId === userId && r.status === 'PENDING') {
     return reply({ ok: true, created: false, reservation: summarize(r) });
   }
   if (r) return reply({ ok: false, code: r.userId === userId ? 'RESERVATION_EXISTS' : 'HOLD_REQUIRED' });
-  if (s.status === 'AVAILABLE' && agg.lapsedHoldOf === userId) return reply({ ok: false, code: 'HOLD_EXPIRED' });
+  if (s.status === 'AVAILABLE' && lapsedHoldOf === userId) return reply({ ok: false, code: 'HOLD_EXPIRED' });
   if (s.status !== 'HOLD' || s.heldBy !== userId) return reply({ ok: false, code: 'HOLD_REQUIRED' });
   if (s.holdExpiresAt && s.holdExpiresAt <= env.now) return reply({ ok: false, code: 'HOLD_EXPIRED' });
   if (s.startsAt <= env.now) return reply({ ok: false, code: 'SCHEDULE_IN_PAST' });
@@ -102,7 +117,7 @@ function createReservation(agg: ScheduleAggregate, userId: number, participants:
   };
 }
 
-function expire(agg: ScheduleAggregate, now: Date): Decision<Replies['Expire']> {
+function expire(agg: ScheduleAggregate, now: Date): Rule<Replies['Expire']> {
   const r = agg.reservation;
   if (r && r.status === 'PENDING' && r.expiresAt <= now) {
     return {
@@ -113,16 +128,19 @@ function expire(agg: ScheduleAggregate, now: Date): Decision<Replies['Expire']> 
       reply: () => ({ ok: true, expired: 'RESERVATION' }),
     };
   }
-  if (holdLapsed(agg, now)) return { kind: 'write', schedule: FREE, events: ['EXPIRED'], reply: () => ({ ok: true, expired: 'HOLD' }) };
+  if (holdLapsed(agg, now)) {
+    // Whose hold lapsed is known only here: they hear HOLD_EXPIRED, not HOLD_REQUIRED, if they try to reserve.
+    return { kind: 'write', schedule: FREE, events: ['EXPIRED'], lapsedHoldOf: agg.schedule.heldBy ?? undefined, reply: () => ({ ok: true, expired: 'HOLD' }) };
+  }
   return reply({ ok: true, expired: null });
 }
 
-function block(agg: ScheduleAggregate, now: Date): Decision<Replies['Block']> {
+function block(agg: ScheduleAggregate, now: Date): Rule<Replies['Block']> {
   if (agg.schedule.status !== 'AVAILABLE' && !holdLapsed(agg, now)) return reply({ ok: false, code: 'SCHEDULE_NOT_AVAILABLE' });
   return { kind: 'write', schedule: { ...FREE, status: 'BLOCKED' }, reply: (c) => ({ ok: true, schedule: toScheduleView({ ...agg, schedule: c.schedule }, now) }) };
 }
 
-function unblock(agg: ScheduleAggregate, now: Date): Decision<Replies['Unblock']> {
+function unblock(agg: ScheduleAggregate, now: Date): Rule<Replies['Unblock']> {
   if (agg.schedule.status !== 'BLOCKED') return reply({ ok: false, code: 'SCHEDULE_NOT_BLOCKED' });
   return { kind: 'write', schedule: FREE, reply: (c) => ({ ok: true, schedule: toScheduleView({ ...agg, schedule: c.schedule }, now) }) };
 }

@@ -1,24 +1,30 @@
-import type { RefundRow } from '../../db/repositories/payments.js';
-import type { Committed, ReservationChange, SchedulePatch, TransitionEffects } from '../../db/repositories/schedule-transitions.js';
+import type { BookingEventType, Effects, ReservationChange, SchedulePatch, Written } from './model.js';
+import type { Known } from './state.js';
 
-/** Booking facts worth a line in the reservation's timeline. */
-export type BookingEventType = 'HELD' | 'RELEASED' | 'RESERVED' | 'PAYMENT_STARTED' | 'PAYMENT_APPROVED' | 'PAYMENT_DECLINED' | 'EXPIRED' | 'CANCELED';
+export type { BookingEventType };
 
-/** Writes that go with a transition, in the same database transaction (payments, refunds, payment attempts). */
-export type Effect = TransitionEffects;
-
-export interface Written extends Committed {
-  /** The refund now owed, when the effect requested one. */
-  refund: RefundRow | null;
-  /** The payment attempt the effect began. */
-  attemptId: number | null;
-}
-
-/** Either an answer straight from memory, or a write whose committed result makes the answer. */
+/**
+ * What `decide` answers: a reply straight from what is known (the state stays as it is), or a
+ * write whose committed result makes both the reply and the whole next state (`next`).
+ */
 export type Decision<R> =
   | { kind: 'reply'; reply: R }
-  | { kind: 'write'; schedule: SchedulePatch; reservation?: ReservationChange; effect?: Effect; events?: BookingEventType[]; reply: (written: Written) => R };
+  | {
+      kind: 'write';
+      schedule: SchedulePatch;
+      reservation?: ReservationChange;
+      effect?: Effects;
+      events?: BookingEventType[];
+      reply: (written: Written) => R;
+      next: (written: Written) => Known;
+    };
 
-export const reply = <R>(r: R): Decision<R> => ({ kind: 'reply', reply: r });
+/** A write as the rules state it; `decide` adds the next state (see `withNext`). `lapsedHoldOf`: whose hold this write lets lapse. */
+export type Planned<R> = Omit<Extract<Decision<R>, { kind: 'write' }>, 'next'> & { lapsedHoldOf?: number };
+
+/** What a rule answers: a reply, or a planned write. */
+export type Rule<R> = { kind: 'reply'; reply: R } | Planned<R>;
+
+export const reply = <R>(r: R): { kind: 'reply'; reply: R } => ({ kind: 'reply', reply: r });
 
 export const FREE: SchedulePatch = { status: 'AVAILABLE', heldBy: null, holdExpiresAt: null };

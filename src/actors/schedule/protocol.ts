@@ -1,8 +1,6 @@
-import type { ReservationStatus, ScheduleStatus } from '../../db/models/index.js';
-import type { NewPayment, RefundRow } from '../../db/repositories/payments.js';
-import type { ReservationRow } from '../../db/repositories/schedule-aggregate.js';
+import type { NewPayment, RefundRow, ReservationRow, ScheduleStatus } from './model.js';
 
-/** What the outside world sends a schedule actor. Each command names the reply it gets. */
+/** What the outside world sends a schedule actor. Each command names the reply it gets; `COMMANDS` below says how each is served. */
 export type ScheduleCommand =
   | { type: 'Hold'; userId: number }
   | { type: 'Release'; userId: number }
@@ -11,8 +9,6 @@ export type ScheduleCommand =
   | { type: 'Block' }
   | { type: 'Unblock' }
   | { type: 'Get' }
-  /** Re-read the schedule from the database; sent by the registry to keep a busy actor's published state fresh. */
-  | { type: 'Refresh' }
   | {
       type: 'BeginPayment';
       userId: number;
@@ -28,6 +24,42 @@ export type ScheduleCommand =
     }
   | { type: 'SettlePayment'; reservationId: number; attemptId: number | null; outcome: PaymentOutcome }
   | { type: 'Cancel'; userId: number; reservationId: number; reason: string; deadlineMinutes: number; refundAmount?: number };
+
+/** Internal: re-read the schedule from the database; sent by the registry to keep a busy actor's published state fresh. */
+export type Refresh = { type: 'Refresh' };
+
+/** What reaches an actor's mailbox: the public commands and the internal Refresh. */
+export type ScheduleMessage = ScheduleCommand | Refresh;
+
+/**
+ * How each message is served, in one place. `fromPublished`: whether it may be answered from the
+ * actor's published state (its state after the last message, younger than ACTOR_STALE_MS) without
+ * entering the mailbox: never, always (it only reads), or only when the answer is that refusal
+ * (a losing hold). `freshRead`: an answer that writes nothing must be decided on a fresh read, not
+ * on memory (a booking or money command may have been overtaken by another process; a gateway's
+ * answer is never dropped on the word of memory; Refresh exists to re-read). Without it, memory
+ * younger than ACTOR_STALE_MS answers. A write never needs a read first: its compare-and-set
+ * catches a moved version.
+ */
+export interface MessageSpec {
+  fromPublished: boolean | 'SCHEDULE_NOT_AVAILABLE';
+  freshRead: boolean;
+  internal?: true;
+}
+
+export const COMMANDS = {
+  Hold: { fromPublished: 'SCHEDULE_NOT_AVAILABLE', freshRead: false },
+  Release: { fromPublished: false, freshRead: true },
+  CreateReservation: { fromPublished: false, freshRead: true },
+  Expire: { fromPublished: false, freshRead: false },
+  Block: { fromPublished: false, freshRead: true },
+  Unblock: { fromPublished: false, freshRead: true },
+  Get: { fromPublished: true, freshRead: false },
+  BeginPayment: { fromPublished: false, freshRead: true },
+  SettlePayment: { fromPublished: false, freshRead: true },
+  Cancel: { fromPublished: false, freshRead: true },
+  Refresh: { fromPublished: false, freshRead: true, internal: true },
+} as const satisfies Record<ScheduleMessage['type'], MessageSpec>;
 
 /**
  * What the gateway said about an attempt, as it comes back to the actor. A decline that `counts`
@@ -45,7 +77,7 @@ export type PaymentOutcome =
       expire?: boolean;
     };
 
-export type CommandType = ScheduleCommand['type'];
+export type CommandType = ScheduleMessage['type'];
 
 export interface ScheduleView {
   id: number;
@@ -98,11 +130,11 @@ export interface Replies {
   Cancel: { ok: true; reservation: ReservationSummary; refund: RefundRow | null } | Rejection<'RESERVATION_NOT_FOUND' | 'NOT_CANCELABLE'>;
 }
 
-export type ReplyTo<C extends ScheduleCommand> = Replies[C['type']] | Failure;
+export type ReplyTo<C extends ScheduleMessage> = Replies[C['type']] | Failure;
 export type AnyReply = Replies[CommandType] | Failure;
 
 /** The message as it travels: the command plus the callback that completes the caller's ask. */
-export interface Envelope<C extends ScheduleCommand = ScheduleCommand> {
+export interface Envelope<C extends ScheduleMessage = ScheduleMessage> {
   scheduleId: number;
   command: C;
   reply: (reply: ReplyTo<C>) => void;

@@ -5,6 +5,7 @@ import * as authority from './20261201100000_authority.js';
 import * as loginJournal from './20261201120000_login_journal.js';
 import * as paymentOutcomes from './20261201200000_payment_outcomes.js';
 import * as userChanges from './20261202000000_user_changes.js';
+import * as historyWriteGuards from './20261202050000_history_write_guards.js';
 import * as waitlist from './20261202100000_waitlist.js';
 
 interface Migration {
@@ -20,6 +21,7 @@ const migrations: Record<string, Migration> = {
   '20261201120000_login_journal': loginJournal,
   '20261201200000_payment_outcomes': paymentOutcomes,
   '20261202000000_user_changes': userChanges,
+  '20261202050000_history_write_guards': historyWriteGuards,
   '20261202100000_waitlist': waitlist,
 };
 

@@ -1,5 +1,5 @@
 import type { Db } from '../knex.js';
-import type { ReservationStatus } from '../models/index.js';
+import type { ReservationStatus } from '../../actors/schedule/model.js';
 
 export interface CancelTerms {
   reservationId: number;

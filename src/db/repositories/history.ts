@@ -74,11 +74,10 @@ export async function insertBookingEvents(db: Db, rows: BookingEventRecord[]): P
  * Write guards. A batch is written in one transaction together with a guard row keyed by the
  * batch's id; writing the same id again finds the guard and writes nothing. That makes a retry
  * after an ambiguous failure (the connection dropped after COMMIT was sent) and a replay of a
- * spill file interrupted by a crash exactly-once. The guard rows live in idempotency_keys under
- * user 0 and their own scope (no user has id 0), and are deleted once no retry can need them.
+ * spill file interrupted by a crash exactly-once. The guards live in history_write_guards and are
+ * deleted once no retry can need them.
  */
-const GUARD_USER = 0;
-const GUARD_SCOPE = 'history-write';
+const GUARDS = 'history_write_guards';
 
 export interface GuardedBatch {
   /** Unique per batch; the same key is used again only to retry exactly the same rows. */
@@ -101,15 +100,14 @@ export interface BatchWritten {
 export async function writeHistoryBatch(db: Db, batch: GuardedBatch): Promise<BatchWritten> {
   return db.transaction(async (trx) => {
     const claimed = await trx.raw<{ rows: unknown[] }>(
-      `INSERT INTO idempotency_keys (user_id, scope, key, request_hash) VALUES (?, ?, ?, '')
-       ON CONFLICT DO NOTHING RETURNING 1`,
-      [GUARD_USER, GUARD_SCOPE, batch.key],
+      `INSERT INTO ${GUARDS} (key) VALUES (?) ON CONFLICT DO NOTHING RETURNING 1`,
+      [batch.key],
     );
     if (batch.forget && batch.forget.length > 0) {
-      await trx('idempotency_keys').where({ user_id: GUARD_USER, scope: GUARD_SCOPE }).whereIn('key', batch.forget).delete();
+      await trx(GUARDS).whereIn('key', batch.forget).delete();
     }
     if (batch.sweep) {
-      await trx('idempotency_keys').where({ user_id: GUARD_USER, scope: GUARD_SCOPE }).where('created_at', '<', trx.raw(`now() - interval '1 day'`)).delete();
+      await trx(GUARDS).where('created_at', '<', trx.raw(`now() - interval '1 day'`)).delete();
     }
     if (claimed.rows.length === 0) return { written: false, statements: 0 };
     const logins: LoginRecord[] = [];
@@ -130,7 +128,7 @@ export async function writeHistoryBatch(db: Db, batch: GuardedBatch): Promise<Ba
 /** Deletes the guards whose key starts with `prefix` (a replayed spill file's). */
 export async function forgetHistoryGuards(db: Db, prefix: string): Promise<void> {
   const escaped = prefix.replace(/[\\%_]/g, (c) => `\\${c}`);
-  await db('idempotency_keys').where({ user_id: GUARD_USER, scope: GUARD_SCOPE }).where('key', 'like', `${escaped}%`).delete();
+  await db(GUARDS).where('key', 'like', `${escaped}%`).delete();
 }
 
 export interface PaymentAttempt extends PaymentAttemptRecord {

@@ -1,25 +1,8 @@
+import type { AttemptOutcome, AttemptSettlement, NewAttempt } from '../../actors/schedule/model.js';
 import type { Db } from '../knex.js';
 import type { RawRow } from '../row.js';
 
-/** How an attempt ended. NULL in the table: it has not ended yet (the gateway call is running, or a crash cut it short). */
-export type AttemptOutcome = 'APPROVED' | 'DECLINED' | 'RETRYABLE' | 'UNKNOWN';
-
-export interface NewAttempt {
-  reservationId: number;
-  orderId: string;
-  paymentKey: string;
-  amount: number;
-  idempotencyKey: string;
-  /** When the reconciler may first look at it, should nobody settle it before. */
-  nextCheckAt: Date;
-}
-
-export interface AttemptSettlement {
-  id: number;
-  outcome: Exclude<AttemptOutcome, 'UNKNOWN'>;
-  gatewayCode: string | null;
-  message: string | null;
-}
+export type { AttemptOutcome, AttemptSettlement, NewAttempt };
 
 export interface OpenAttempt {
   id: number;

@@ -1,55 +1,8 @@
+import type { NewPayment, RefundRow } from '../../actors/schedule/model.js';
 import type { Db } from '../knex.js';
 import type { RawRow } from '../row.js';
 
-export interface NewPayment {
-  reservationId: number;
-  paymentKey: string;
-  orderId: string;
-  amount: number;
-  status: string;
-  method: string | null;
-  approvedAt: Date | null;
-  gatewayResponse: unknown;
-}
-
-export interface PaymentRow extends Omit<NewPayment, 'gatewayResponse'> {
-  id: number;
-  refundStatus: 'REQUESTED' | 'DONE' | null;
-  refundReason: string | null;
-  refundedAmount: number;
-  refundedAt: Date | null;
-  refundAttempts: number;
-}
-
-/** One cancel at the gateway: a refund of `amount`, done only once the gateway's cancels[] shows it. */
-export interface RefundRow {
-  id: number;
-  paymentId: number;
-  paymentKey: string;
-  orderId: string;
-  amount: number;
-  reason: string;
-  idempotencyKey: string;
-  status: 'REQUESTED' | 'DONE';
-  transactionKey: string | null;
-  attempts: number;
-}
-
-const toPayment = (r: RawRow): PaymentRow => ({
-  id: Number(r.id),
-  reservationId: Number(r.reservation_id),
-  paymentKey: r.payment_key,
-  orderId: r.order_id,
-  amount: r.amount,
-  status: r.status,
-  method: r.method,
-  approvedAt: r.approved_at,
-  refundStatus: r.refund_status,
-  refundReason: r.refund_reason,
-  refundedAmount: r.refunded_amount,
-  refundedAt: r.refunded_at,
-  refundAttempts: r.refund_attempts,
-});
+export type { NewPayment, RefundRow };
 
 const toRefund = (r: RawRow): RefundRow => ({
   id: Number(r.id),
@@ -143,11 +96,6 @@ export async function countedCancels(db: Db, paymentId: number): Promise<Set<str
   return new Set(rows.map((r) => r.transaction_key as string));
 }
 
-export async function findPaymentByReservation(db: Db, reservationId: number): Promise<PaymentRow | null> {
-  const row = await db('payments').where({ reservation_id: reservationId }).first();
-  return row ? toPayment(row) : null;
-}
-
 /** A payment the gateway approved for a reservation that is gone: recorded, and owed back at once, all of it. */
 export async function recordOrphanPayment(db: Db, p: NewPayment, reason: string, inTransaction?: (trx: Db) => Promise<void>): Promise<RefundRow | null> {
   return db.transaction(async (trx) => {
@@ -157,7 +105,3 @@ export async function recordOrphanPayment(db: Db, p: NewPayment, reason: string,
   });
 }
 
-export async function findPayment(db: Db, id: number): Promise<PaymentRow | null> {
-  const row = await db('payments').where({ id }).first();
-  return row ? toPayment(row) : null;
-}

@@ -1,7 +1,6 @@
 import type { Knex } from 'knex';
 import type { Db } from '../knex.js';
-import type { ReservationStatus } from '../models/index.js';
-import type { ReservationRow } from './schedule-aggregate.js';
+import type { ReservationRow, ReservationStatus } from '../../actors/schedule/model.js';
 import type { RawRow } from '../row.js';
 
 export interface ReservationView extends Omit<ReservationRow, 'paymentAttempts' | 'updatedAt'> {

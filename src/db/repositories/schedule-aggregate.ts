@@ -1,52 +1,5 @@
 import type { Db } from '../knex.js';
-import type { ReservationStatus, ScheduleStatus } from '../models/index.js';
-
-/**
- * A schedule with its theme's booking terms and its one active reservation: everything a
- * schedule actor decides on. The schedule's version covers the reservation too, because
- * every reservation change below is written in the same statement as a version bump.
- */
-export interface ScheduleRow {
-  id: number;
-  themeId: number;
-  date: string;
-  startTime: string;
-  startsAt: Date;
-  status: ScheduleStatus;
-  heldBy: number | null;
-  holdExpiresAt: Date | null;
-  version: number;
-}
-
-export interface ReservationRow {
-  id: number;
-  scheduleId: number;
-  userId: number;
-  status: ReservationStatus;
-  orderId: string;
-  amount: number;
-  participants: number;
-  expiresAt: Date;
-  paymentAttempts: number;
-  createdAt: Date;
-  updatedAt: Date;
-}
-
-export interface ThemeTerms {
-  price: number;
-  minPlayers: number;
-  maxPlayers: number;
-}
-
-export interface ScheduleAggregate {
-  schedule: ScheduleRow;
-  terms: ThemeTerms;
-  reservation: ReservationRow | null;
-  /** Memory only: whose hold this process saw lapse last, so they hear HOLD_EXPIRED rather than HOLD_REQUIRED. */
-  lapsedHoldOf?: number;
-}
-
-export const ACTIVE_STATUSES: readonly ReservationStatus[] = ['PENDING', 'PAYMENT_IN_PROGRESS', 'CONFIRMED'];
+import type { ReservationRow, ReservationStatus, ScheduleAggregate, ScheduleRow, ScheduleStatus } from '../../actors/schedule/model.js';
 
 type Raw = Record<string, unknown>;
 
@@ -100,11 +53,6 @@ export async function loadScheduleAggregates(db: Db, scheduleIds: number[]): Pro
     });
   }
   return found;
-}
-
-/** The schedule, its theme's terms and its active reservation, or null if there is no such schedule. */
-export async function loadScheduleAggregate(db: Db, scheduleId: number): Promise<ScheduleAggregate | null> {
-  return (await loadScheduleAggregates(db, [scheduleId])).get(scheduleId) ?? null;
 }
 
 /** row_to_json turns timestamps into strings; this brings back Date objects. */

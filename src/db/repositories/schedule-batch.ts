@@ -1,8 +1,9 @@
 import type { Knex } from 'knex';
 import type { Db } from '../knex.js';
 import { sqlStateOf } from '../errors.js';
-import { loadScheduleAggregates, reviveTimes, toSchedule, type ScheduleAggregate } from './schedule-aggregate.js';
-import { commitReservationWithin, commitTransition, type Committed, type Limited, type Transition, type UserLimits } from './schedule-transitions.js';
+import type { Committed, Limited, ScheduleAggregate, Transition } from '../../actors/schedule/model.js';
+import { loadScheduleAggregates, reviveTimes, toSchedule } from './schedule-aggregate.js';
+import { commitReservationWithin, commitTransition, type UserLimits } from './schedule-transitions.js';
 
 interface Pending<I, O> {
   input: I;
@@ -103,7 +104,7 @@ const isHoldGrant = (t: FullTransition): boolean => t.schedule.status === 'HOLD'
  * Reads and compare-and-set writes of schedules, grouped across actors (group commit). A write
  * answers null when the version moved, or `Limited` when a per-user cap refused it.
  */
-export interface ScheduleStore {
+export interface BatchedScheduleStore {
   load(scheduleId: number): Promise<ScheduleAggregate | null>;
   commit(t: Transition): Promise<Committed | null | Limited>;
 }
@@ -111,7 +112,7 @@ export interface ScheduleStore {
 /** No caps: for tools and tests that write schedules as an operator would. */
 const UNLIMITED: UserLimits = { maxHolds: Number.MAX_SAFE_INTEGER, maxUnpaid: Number.MAX_SAFE_INTEGER };
 
-export function batchedScheduleStore(db: Db, maxBatch = 100, limits: UserLimits = UNLIMITED): ScheduleStore {
+export function batchedScheduleStore(db: Db, maxBatch = 100, limits: UserLimits = UNLIMITED): BatchedScheduleStore {
   const loads = new Batcher<number, ScheduleAggregate | null>(async (ids) => {
     const found = await loadScheduleAggregates(db, ids);
     return ids.map((id) => found.get(id) ?? null);

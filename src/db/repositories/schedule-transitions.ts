@@ -1,71 +1,10 @@
 import type { Knex } from 'knex';
 import type { Db } from '../knex.js';
-import type { ReservationStatus, ScheduleStatus } from '../models/index.js';
-import { insertAttempt, settleAttempt, type AttemptSettlement, type NewAttempt } from './payment-attempts.js';
-import { insertPayment, requestRefund, type NewPayment, type RefundRow } from './payments.js';
+import type { Committed, Effects, Limited, PlannedEvent, ReservationChange, SchedulePatch, Transition, Written } from '../../actors/schedule/model.js';
+import { insertAttempt, settleAttempt } from './payment-attempts.js';
+import { insertPayment, requestRefund } from './payments.js';
 import { HOLD_LOCK_CLASS } from '../migrations/20261201100000_authority.js';
-import { reviveTimes, toReservation, toSchedule, type ReservationRow, type ScheduleRow } from './schedule-aggregate.js';
-
-export interface SchedulePatch {
-  status?: ScheduleStatus;
-  heldBy?: number | null;
-  holdExpiresAt?: Date | null;
-}
-
-export interface NewReservation {
-  userId: number;
-  orderId: string;
-  amount: number;
-  participants: number;
-  expiresAt: Date;
-}
-
-export interface ReservationPatch {
-  status: ReservationStatus;
-  expiresAt?: Date;
-  cancelReason?: string;
-  /** Adds one to payment_attempts: the attempt that ends with this change. */
-  countAttempt?: boolean;
-}
-
-export type ReservationChange =
-  | { kind: 'insert'; values: NewReservation }
-  | { kind: 'update'; id: number; from: ReservationStatus; patch: ReservationPatch };
-
-/** A booking_events row that stands or falls with its transition (written in the same statement). */
-export interface TransitionEvent {
-  type: string;
-  userId: number | null;
-  /** The reservation it is about; 'inserted' for the one this transition creates. */
-  reservationId: number | null | 'inserted';
-  at: Date;
-}
-
-export interface Transition {
-  scheduleId: number;
-  /** The version the decision was made on; the write happens only if the row still has it. */
-  version: number;
-  schedule: SchedulePatch;
-  reservation?: ReservationChange;
-  /** Facts this transition establishes, inserted only if it commits. */
-  events?: TransitionEvent[];
-}
-
-export interface Committed {
-  schedule: ScheduleRow;
-  reservation: ReservationRow | null;
-}
-
-/**
- * The user may not have it: `HOLDS`, as many live bare holds as the cap allows; `UNPAID`, as many
- * reservations not paid yet; `NO_USER`, the account no longer exists.
- */
-export interface Limited {
-  limited: 'HOLDS' | 'UNPAID' | 'NO_USER';
-  max: number;
-}
-
-export const isLimited = (r: unknown): r is Limited => typeof r === 'object' && r !== null && 'limited' in r;
+import { reviveTimes, toReservation, toSchedule } from './schedule-aggregate.js';
 
 /** How many holds and unpaid reservations one user may have at once, across every process. */
 export interface UserLimits {
@@ -125,7 +64,7 @@ export async function commitTransition(db: Db, t: Transition): Promise<Committed
  * The INSERT of a transition's events, run only if the schedule CTE `s` updated its row (a
  * data-modifying CTE always runs; the EXISTS makes it write nothing when the version moved).
  */
-function eventsStatement(scheduleId: number, events: TransitionEvent[], bindings: Knex.Value[], withReservation: boolean): string {
+function eventsStatement(scheduleId: number, events: PlannedEvent[], bindings: Knex.Value[], withReservation: boolean): string {
   const inserted = withReservation ? '(SELECT id FROM r)' : 'NULL::bigint';
   bindings.push(
     scheduleId,
@@ -154,7 +93,10 @@ function reservationStatement(change: ReservationChange, scheduleId: number, bin
     sets.push('expires_at = ?');
     bindings.push(change.patch.expiresAt);
   }
-  if (change.patch.countAttempt) sets.push('payment_attempts = payment_attempts + 1');
+  if (change.patch.paymentAttempts !== undefined) {
+    sets.push('payment_attempts = ?');
+    bindings.push(change.patch.paymentAttempts);
+  }
   if (change.patch.status === 'CANCELED') {
     sets.push('canceled_at = now()', 'cancel_reason = ?');
     bindings.push(change.patch.cancelReason ?? null);
@@ -162,16 +104,6 @@ function reservationStatement(change: ReservationChange, scheduleId: number, bin
   bindings.push(change.id, scheduleId, change.from);
   return `UPDATE reservations SET ${sets.join(', ')}
            WHERE id = ? AND schedule_id = ? AND status = ? AND EXISTS (SELECT 1 FROM s) RETURNING *`;
-}
-
-export interface TransitionEffects {
-  insertPayment?: NewPayment;
-  /** `amount` omitted: all of it. */
-  requestRefund?: { reservationId: number; reason: string; amount?: number };
-  /** The payment attempt this transition starts, recorded with it. */
-  beginAttempt?: NewAttempt;
-  /** The payment attempt this transition ends; if it was settled already, nothing is written (AttemptAlreadySettled). */
-  settleAttempt?: AttemptSettlement;
 }
 
 /**
@@ -194,7 +126,7 @@ export async function commitReservationWithin(db: Db, t: Transition, maxUnpaid: 
 }
 
 /** A transition plus the writes that must stand or fall with it, in one short transaction. */
-export async function commitTransitionWith(db: Db, t: Transition, effects: TransitionEffects): Promise<(Committed & { refund: RefundRow | null; attemptId: number | null }) | null> {
+export async function commitTransitionWith(db: Db, t: Transition, effects: Effects): Promise<Written | null> {
   return db.transaction(async (trx) => {
     const committed = await commitTransition(trx, t);
     if (!committed) return null;

@@ -1,6 +1,6 @@
 import type { Db } from '../knex.js';
-import type { ScheduleStatus } from '../models/index.js';
-import { toSchedule, type ScheduleRow } from './schedule-aggregate.js';
+import type { ScheduleRow, ScheduleStatus } from '../../actors/schedule/model.js';
+import { toSchedule } from './schedule-aggregate.js';
 
 export interface ScheduleListing {
   id: number;

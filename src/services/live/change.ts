@@ -1,5 +1,4 @@
-import type { ScheduleRow } from '../../db/repositories/schedule-aggregate.js';
-import type { ScheduleStatus } from '../../db/models/index.js';
+import type { ScheduleRow, ScheduleStatus } from '../../actors/schedule/model.js';
 
 /** A schedule as a commit left it: what streams tell and what travels between instances. */
 export interface ScheduleChange {

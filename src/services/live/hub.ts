@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import type { ScheduleRow } from '../../db/repositories/schedule-aggregate.js';
+import type { ScheduleRow } from '../../actors/schedule/model.js';
 import { AddressCap } from './addresses.js';
 import { changeOf, HEARTBEAT, type ScheduleChange } from './change.js';
 import { DayTopic } from './day-topic.js';
