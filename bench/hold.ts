@@ -39,10 +39,12 @@ const { values: flags } = parseArgs({
   },
 });
 if (flags.help) {
-  console.log('usage: npm run bench:hold -- [--duration S] [--connections N] [--threads N] [--warmup S] [--timeout S]\n' +
-    '         [--users N] [--hot-schedules N] [--schedules N] [--only bare-koa,lock-hot,flash-hot,hot,lock-distinct,flash-distinct,distinct]\n' +
-    '         [--retries N]   (repeat a run disturbed by other work on the machine, keep the least disturbed; default 2)\n' +
-    '         [--profile DIR]   (servers run with --cpu-prof, profiles written to DIR; numbers then include profiler overhead)');
+  console.log(
+    'usage: npm run bench:hold -- [--duration S] [--connections N] [--threads N] [--warmup S] [--timeout S]\n' +
+      '         [--users N] [--hot-schedules N] [--schedules N] [--only bare-koa,lock-hot,flash-hot,hot,lock-distinct,flash-distinct,distinct]\n' +
+      '         [--retries N]   (repeat a run disturbed by other work on the machine, keep the least disturbed; default 2)\n' +
+      '         [--profile DIR]   (servers run with --cpu-prof, profiles written to DIR; numbers then include profiler overhead)',
+  );
   process.exit(0);
 }
 const seconds = (s: string) => Number(s.replace(/s$/, ''));
@@ -74,8 +76,7 @@ const scenarios = only ? ALL.filter((s) => only.includes(s.name)) : ALL;
 
 const wrk = wrkVersion();
 if (!wrk) {
-  console.error('bench:hold needs the wrk load generator on PATH, and it was not found.\n' +
-    'Install it with:  apt-get install wrk   (Debian/Ubuntu; macOS: brew install wrk) and run again.');
+  console.error('bench:hold needs the wrk load generator on PATH, and it was not found.\n' + 'Install it with:  apt-get install wrk   (Debian/Ubuntu; macOS: brew install wrk) and run again.');
   process.exit(1);
 }
 
@@ -97,7 +98,15 @@ function deps(bench: BenchDatabase, tokensFile: string, flash: FlashRedis | null
         entry: ENTRIES[s.server],
         nodeArgs: flags.profile ? ['--cpu-prof', `--cpu-prof-dir=${join(flags.profile, s.name)}`] : [],
         // Its own data directory: the history actor's spill file must never reach another database.
-        env: { DATABASE_URL: bench.url, JWT_SECRET: SECRET, LOG_LEVEL: 'warn', HOLD_TTL_MS: String(HOLD_TTL_MS), DATA_DIR: join(tmpdir(), `roomescape-bench-data-${process.pid}`), ...LOAD_GENERATOR_LIMITS, ...(s.server === 'flash-sale' ? flash?.env : {}) },
+        env: {
+          DATABASE_URL: bench.url,
+          JWT_SECRET: SECRET,
+          LOG_LEVEL: 'warn',
+          HOLD_TTL_MS: String(HOLD_TTL_MS),
+          DATA_DIR: join(tmpdir(), `roomescape-bench-data-${process.pid}`),
+          ...LOAD_GENERATOR_LIMITS,
+          ...(s.server === 'flash-sale' ? flash?.env : {}),
+        },
       }),
   };
 }

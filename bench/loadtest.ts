@@ -67,9 +67,22 @@ const USAGE = `usage: npm run loadtest -- <${[...Object.keys(SCENARIOS), 'all'].
 const { values: flags, positionals } = parseArgs({
   allowPositionals: true,
   options: {
-    connections: { type: 'string' }, duration: { type: 'string' }, target: { type: 'string' }, database: { type: 'string' }, mock: { type: 'string' },
-    'compare-lock': { type: 'boolean', default: false }, 'compare-flash': { type: 'boolean', default: false }, threads: { type: 'string', default: '2' }, warmup: { type: 'string', default: '2' },
-    timeout: { type: 'string' }, retries: { type: 'string', default: '1' }, rounds: { type: 'string', default: '3' }, users: { type: 'string' }, report: { type: 'string' }, save: { type: 'boolean', default: false }, help: { type: 'boolean', default: false },
+    connections: { type: 'string' },
+    duration: { type: 'string' },
+    target: { type: 'string' },
+    database: { type: 'string' },
+    mock: { type: 'string' },
+    'compare-lock': { type: 'boolean', default: false },
+    'compare-flash': { type: 'boolean', default: false },
+    threads: { type: 'string', default: '2' },
+    warmup: { type: 'string', default: '2' },
+    timeout: { type: 'string' },
+    retries: { type: 'string', default: '1' },
+    rounds: { type: 'string', default: '3' },
+    users: { type: 'string' },
+    report: { type: 'string' },
+    save: { type: 'boolean', default: false },
+    help: { type: 'boolean', default: false },
   },
 });
 const name = positionals[0] ?? '';
@@ -92,7 +105,9 @@ const checked = (raw: string | undefined, what: string, protocols?: string[]): U
   return 'error' in r ? fail(r.error) : r.url;
 };
 const target = checked(flags.target, '--target');
-const database = target ? (flags.database ?? process.env.DATABASE_URL ?? fail('--target needs --database URL (or DATABASE_URL): the target\'s database, to prepare users and schedules and check rows')) : null;
+const database = target
+  ? (flags.database ?? process.env.DATABASE_URL ?? fail("--target needs --database URL (or DATABASE_URL): the target's database, to prepare users and schedules and check rows"))
+  : null;
 if (database) checked(database, '--database', ['postgres:', 'postgresql:']);
 const opt: Options = {
   connections: num(flags.connections, '--connections'),
@@ -112,7 +127,8 @@ const opt: Options = {
 
 const wrk = wrkVersion();
 // chaos and waitlist-churn drive their own load (fetch), so they run without wrk.
-if (!wrk && !NOT_IN_ALL.has(name) && name !== 'waitlist-churn') fail('needs the wrk load generator on PATH.\nInstall it with:  apt-get install wrk   (Debian/Ubuntu; macOS: brew install wrk) and run again.');
+if (!wrk && !NOT_IN_ALL.has(name) && name !== 'waitlist-churn')
+  fail('needs the wrk load generator on PATH.\nInstall it with:  apt-get install wrk   (Debian/Ubuntu; macOS: brew install wrk) and run again.');
 
 async function main(): Promise<void> {
   const started = Date.now();
@@ -144,7 +160,7 @@ async function main(): Promise<void> {
     `load generator: ${wrk} driven by bench/lib/loadtest.lua (${opt.threads} threads; the same tool and script for the service and its references)`,
     `node ${process.version}; ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}) shared by wrk, the servers and PostgreSQL; ${idleLoad.toFixed(2)} cores busy before start`,
     `${target ? `target ${target.origin} (already running)` : 'servers started here as child processes (dist-bench, compiled)'}; lock baseline ${opt.compareLock ? 'run' : 'not run (--compare-lock)'}; flash-sale baseline ${opt.compareFlash ? 'run' : 'not run (--compare-flash)'}${typesOk ? '' : '; WARNING: the tree had type errors'}`,
-    'p50/p99: wrk\'s (corrected by wrk for coordinated omission, as bench:hold prints them); p99 raw: per-request latency measured by the script, no correction',
+    "p50/p99: wrk's (corrected by wrk for coordinated omission, as bench:hold prints them); p99 raw: per-request latency measured by the script, no correction",
     'errors: unexpected statuses, socket errors, and wrk\'s "timeout" count (connections with a request older than --timeout, or still connecting, at its 2-s checks; not counted by the checks)',
     'CPU: cores used during the measured run by the server / PostgreSQL / wrk / interrupts / everything else',
   ].join('\n');

@@ -25,8 +25,7 @@ const prefix = process.env.QUEUE_PREFIX;
 const shown = redisUrl.replace(/\/\/([^@/]*)@/, '//***@');
 const bus = createScheduleCommandClient({ redisUrl, prefix });
 
-const show = (what: string, reply: BusReply) =>
-  console.log(isRejection(reply) ? `${what}: rejected, ${reply.httpStatus} ${reply.code} (${reply.message})` : `${what}: ${JSON.stringify(reply)}`);
+const show = (what: string, reply: BusReply) => console.log(isRejection(reply) ? `${what}: rejected, ${reply.httpStatus} ${reply.code} (${reply.message})` : `${what}: ${JSON.stringify(reply)}`);
 
 try {
   const consumers = await bus.consumers();

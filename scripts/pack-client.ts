@@ -37,12 +37,22 @@ function graph(entry: string): { files: Set<string>; external: Set<string> } {
     if (!existsSync(file)) throw new Error(`${relative(ROOT, file)} is imported but was not built`);
     files.add(file);
     // Comments out first: an example in a doc comment is not an import.
-    const code = readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
+    const code = readFileSync(file, 'utf8')
+      .replace(/\/\*[\s\S]*?\*\//g, '')
+      .replace(/^\s*\/\/.*$/gm, '');
     for (const [, spec] of code.matchAll(IMPORT)) {
       if (spec!.startsWith('.')) {
         const target = resolve(dirname(file), spec!);
         visit(file.endsWith('.d.ts') ? target.replace(/\.js$/, '.d.ts') : target);
-      } else external.add(spec!.startsWith('node:') ? 'node:' : spec!.split('/').slice(0, spec!.startsWith('@') ? 2 : 1).join('/'));
+      } else
+        external.add(
+          spec!.startsWith('node:')
+            ? 'node:'
+            : spec!
+                .split('/')
+                .slice(0, spec!.startsWith('@') ? 2 : 1)
+                .join('/'),
+        );
     }
   };
   visit(entry);
@@ -102,14 +112,26 @@ await bus.close();
     );
     writeFileSync(
       join(scratch, 'tsconfig.json'),
-      JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, typeRoots: [join(ROOT, 'node_modules/@types')], types: ['node'] }, files: ['main.ts'] }),
+      JSON.stringify({
+        compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, typeRoots: [join(ROOT, 'node_modules/@types')], types: ['node'] },
+        files: ['main.ts'],
+      }),
     );
     run(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', scratch], scratch);
     // The same program as plain JavaScript, with plain node.
-    writeFileSync(join(scratch, 'main.mjs'), readFileSync(join(scratch, 'main.ts'), 'utf8').replace(/, type \w+/g, '').replace(/: number \| undefined/, '').replace(/\(reply: BusReply<'Hold'>\): string/, '(reply)').replace(/ satisfies HoldBody/, ''));
+    writeFileSync(
+      join(scratch, 'main.mjs'),
+      readFileSync(join(scratch, 'main.ts'), 'utf8')
+        .replace(/, type \w+/g, '')
+        .replace(/: number \| undefined/, '')
+        .replace(/\(reply: BusReply<'Hold'>\): string/, '(reply)')
+        .replace(/ satisfies HoldBody/, ''),
+    );
     const out = JSON.parse(run(process.execPath, ['main.mjs'], scratch)) as { consumers?: number };
     if (out.consumers !== 0) throw new Error(`expected no consumers on a fresh prefix, got ${JSON.stringify(out)}`);
-    const installed = Object.keys((JSON.parse(run('npm', ['ls', '--json', '--depth=1'], scratch)) as { dependencies: Record<string, { dependencies?: object }> }).dependencies.roomescape?.dependencies ?? {});
+    const installed = Object.keys(
+      (JSON.parse(run('npm', ['ls', '--json', '--depth=1'], scratch)) as { dependencies: Record<string, { dependencies?: object }> }).dependencies.roomescape?.dependencies ?? {},
+    );
     console.log(`checked in ${scratch}: tsc accepts the types, plain node imports roomescape/client and reaches Redis; it brought ${installed.join(', ')}`);
   } finally {
     rmSync(scratch, { recursive: true, force: true });

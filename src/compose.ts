@@ -69,7 +69,12 @@ export function compose({ config, db, log, queues, gateway, jwtSecret, checkoutU
     },
   });
   boundHashQueue(config.loginQueueMax);
-  const sessions = new Sessions(db, { freshMs: config.sessionCheckMs, syncMs: config.sessionSyncMs, tokenTtlSeconds: config.jwtTtlSeconds, onError: (err) => (isDatabaseUnavailable(err) ? undefined : log.warn({ err }, 'could not read sessions')) });
+  const sessions = new Sessions(db, {
+    freshMs: config.sessionCheckMs,
+    syncMs: config.sessionSyncMs,
+    tokenTtlSeconds: config.jwtTtlSeconds,
+    onError: (err) => (isDatabaseUnavailable(err) ? undefined : log.warn({ err }, 'could not read sessions')),
+  });
   const guard = createGuard(jwtSecret, sessions, { allowedOrigins: [...config.allowedOrigins, ...config.corsOrigins] });
   const actors = startActors(config, db, log, queues, {
     onReply: countReplies(metrics),

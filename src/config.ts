@@ -12,7 +12,10 @@ export const envSchema = z.object({
   DATABASE_QUERY_TIMEOUT_MS: intFrom(2_000),
   SHUTDOWN_TIMEOUT_MS: intFrom(10_000),
   REDIS_URL: z.string().url().optional(),
-  QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only').optional(),
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only')
+    .optional(),
   JWT_SECRET: z.string().min(32).optional(),
   JWT_TTL_SECONDS: intFrom(86_400),
   TOSS_BASE_URL: z.string().url().optional(),
@@ -72,7 +75,11 @@ export const envSchema = z.object({
   ACCESS_LOG: z.enum(['on', 'off']).default('on'),
 });
 
-const originList = (v: string): string[] => v.split(',').map((o) => o.trim()).filter(Boolean);
+const originList = (v: string): string[] =>
+  v
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean);
 /** An origin as a browser sends it: `scheme://host[:port]`, nothing after. */
 const isOrigin = (o: string): boolean => {
   try {

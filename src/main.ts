@@ -41,19 +41,22 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
       log.error({ timeoutMs: config.shutdownTimeoutMs }, 'shutdown out of time; saving history to disk and exiting');
       void service.abandon().finally(() => process.exit(1));
     }, config.shutdownTimeoutMs).unref();
-    service.stop(deadline).then(async (summary) => {
-      await stopTracing();
-      return summary;
-    }).then(
-      (summary) => {
-        clearTimeout(force);
-        log.info({ signal, ...summary }, 'stopped');
-        process.exit(0);
-      },
-      (err) => {
-        log.error({ err }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
+    service
+      .stop(deadline)
+      .then(async (summary) => {
+        await stopTracing();
+        return summary;
+      })
+      .then(
+        (summary) => {
+          clearTimeout(force);
+          log.info({ signal, ...summary }, 'stopped');
+          process.exit(0);
+        },
+        (err) => {
+          log.error({ err }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
   });
 }

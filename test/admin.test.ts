@@ -223,7 +223,10 @@ test('POST /admin/schedules: creates one schedule per day and start time', async
   t.like(res.body, { requested: 6, created: 6 });
   t.is(res.body.schedules.length, 6);
   const rows = await database.db('schedules').where({ theme_id: themeId }).orderBy(['date', 'start_time']);
-  t.deepEqual(rows.map((r) => `${r.date} ${r.start_time} ${r.status}`), [from, addDays(from, 1), to].flatMap((d) => [`${d} 10:00 AVAILABLE`, `${d} 12:30 AVAILABLE`]));
+  t.deepEqual(
+    rows.map((r) => `${r.date} ${r.start_time} ${r.status}`),
+    [from, addDays(from, 1), to].flatMap((d) => [`${d} 10:00 AVAILABLE`, `${d} 12:30 AVAILABLE`]),
+  );
 });
 
 test('POST /admin/schedules: run twice, creates nothing the second time', async (t) => {
@@ -243,7 +246,10 @@ test('POST /admin/schedules: creates a repeated start time once', async (t) => {
 
   t.is(res.status, 201);
   t.is(res.body.created, 2);
-  t.deepEqual((await database.db('schedules').where({ theme_id: themeId }).orderBy('start_time')).map((r) => r.start_time), ['19:00', '20:00']);
+  t.deepEqual(
+    (await database.db('schedules').where({ theme_id: themeId }).orderBy('start_time')).map((r) => r.start_time),
+    ['19:00', '20:00'],
+  );
 });
 
 test('POST /admin/schedules: stores starts_at as the UTC instant of the Seoul local time', async (t) => {
@@ -252,10 +258,13 @@ test('POST /admin/schedules: stores starts_at as the UTC instant of the Seoul lo
 
   t.is(res.status, 201);
   const rows = await database.db('schedules').where({ theme_id: themeId }).orderBy('start_time');
-  t.deepEqual(rows.map((r) => [r.date, r.start_time, r.starts_at.toISOString()]), [
-    ['2030-03-01', '00:30', '2030-02-28T15:30:00.000Z'],
-    ['2030-03-01', '10:00', '2030-03-01T01:00:00.000Z'],
-  ]);
+  t.deepEqual(
+    rows.map((r) => [r.date, r.start_time, r.starts_at.toISOString()]),
+    [
+      ['2030-03-01', '00:30', '2030-02-28T15:30:00.000Z'],
+      ['2030-03-01', '10:00', '2030-03-01T01:00:00.000Z'],
+    ],
+  );
 });
 
 test('POST /admin/schedules/:id/block: blocks an AVAILABLE schedule', async (t) => {
@@ -311,7 +320,8 @@ test('GET /admin/reservations?date=&status=: filters by the schedule’s date an
   const [day, otherDay] = [farDate(80), farDate(81)];
   const reserve = async (date: string, startTime: string, status: string) => {
     const scheduleId = await makeSchedule(database.db, { themeId, date, startTime });
-    const [inserted] = await database.db('reservations')
+    const [inserted] = await database
+      .db('reservations')
       .insert({ schedule_id: scheduleId, user_id: userId, status, order_id: `adm-${themeId}-${date}-${startTime.replace(':', '')}`, amount: 25000, participants: 2, expires_at: new Date() })
       .returning('id');
     return inserted.id as number;
@@ -322,11 +332,17 @@ test('GET /admin/reservations?date=&status=: filters by the schedule’s date an
 
   const byDate = await asAdmin('GET', `/admin/reservations?date=${day}`);
   t.is(byDate.status, 200);
-  t.deepEqual(byDate.body.map((r: { id: number }) => r.id), [confirmed, canceled]);
+  t.deepEqual(
+    byDate.body.map((r: { id: number }) => r.id),
+    [confirmed, canceled],
+  );
   t.like(byDate.body[0], { scheduleId: byDate.body[0].scheduleId, userId, status: 'CONFIRMED', schedule: { date: day, startTime: '10:00' }, theme: { id: themeId } });
 
   const both = await asAdmin('GET', `/admin/reservations?date=${day}&status=CANCELED`);
-  t.deepEqual(both.body.map((r: { id: number }) => r.id), [canceled]);
+  t.deepEqual(
+    both.body.map((r: { id: number }) => r.id),
+    [canceled],
+  );
 });
 
 test('GET /admin/login-history?userId=: lists only that user’s attempts, newest first', async (t) => {
@@ -340,8 +356,11 @@ test('GET /admin/login-history?userId=: lists only that user’s attempts, newes
   const res = await asAdmin('GET', `/admin/login-history?userId=${userId}`);
 
   t.is(res.status, 200);
-  t.deepEqual(res.body.map((r: { ip: string; success: boolean; userId: number; userAgent: string }) => [r.userId, r.success, r.ip, r.userAgent]), [
-    [userId, true, '10.0.0.3', 'ua-3'],
-    [userId, false, '10.0.0.1', 'ua-1'],
-  ]);
+  t.deepEqual(
+    res.body.map((r: { ip: string; success: boolean; userId: number; userAgent: string }) => [r.userId, r.success, r.ip, r.userAgent]),
+    [
+      [userId, true, '10.0.0.3', 'ua-3'],
+      [userId, false, '10.0.0.1', 'ua-1'],
+    ],
+  );
 });

@@ -97,7 +97,7 @@ test('DELETE /schedules/:id/hold: someone who does not hold it gets 409 NOT_HOLD
   t.is((await row(id)).held_by, a);
 });
 
-test('POST /reservations: on the caller\'s live hold creates a PENDING reservation with an order id and the theme\'s price', async (t) => {
+test("POST /reservations: on the caller's live hold creates a PENDING reservation with an order id and the theme's price", async (t) => {
   const themeId = await makeTheme(database.db, { price: 31000 });
   const id = await makeSchedule(database.db, { themeId });
   const [user] = await makeUsers(database.db, 1);
@@ -123,7 +123,15 @@ test('POST /reservations: posting again returns the same pending reservation', a
   const again = await service.request('POST', '/reservations', { token: as(user!), body: { scheduleId: id, participants: 2 } });
   t.is(again.status, 200);
   t.is(again.body.id, first.body.id);
-  t.is(await database.db('reservations').where('schedule_id', id).count('* as n').first().then((r) => Number(r!.n)), 1);
+  t.is(
+    await database
+      .db('reservations')
+      .where('schedule_id', id)
+      .count('* as n')
+      .first()
+      .then((r) => Number(r!.n)),
+    1,
+  );
 });
 
 test('POST /reservations: without a hold answers 409 HOLD_REQUIRED and writes nothing', async (t) => {
@@ -147,7 +155,7 @@ test('POST /reservations: on a lapsed hold answers 409 HOLD_EXPIRED', async (t) 
   t.is(res.body.code, 'HOLD_EXPIRED');
 });
 
-test('POST /reservations: participants outside the theme\'s range answers 400 and writes nothing', async (t) => {
+test("POST /reservations: participants outside the theme's range answers 400 and writes nothing", async (t) => {
   const themeId = await makeTheme(database.db, { minPlayers: 2, maxPlayers: 4 });
   const id = await makeSchedule(database.db, { themeId });
   const [user] = await makeUsers(database.db, 1);
@@ -168,7 +176,7 @@ test('DELETE /schedules/:id/hold: releasing a hold with a pending reservation ca
   t.is((await row(id)).status, 'AVAILABLE');
 });
 
-test('GET /reservations/:id: someone else\'s reservation answers 404, the owner sees it', async (t) => {
+test("GET /reservations/:id: someone else's reservation answers 404, the owner sees it", async (t) => {
   const id = await makeSchedule(database.db);
   const [owner, stranger] = await makeUsers(database.db, 2);
   await service.request('POST', `/schedules/${id}/hold`, { token: as(owner!) });
@@ -178,7 +186,10 @@ test('GET /reservations/:id: someone else\'s reservation answers 404, the owner 
   t.is(mine.status, 200);
   t.is(mine.body.schedule.id, id);
   const list = await service.request('GET', '/reservations/mine', { token: as(owner!) });
-  t.deepEqual(list.body.map((r: { id: number }) => r.id), [created.body.id]);
+  t.deepEqual(
+    list.body.map((r: { id: number }) => r.id),
+    [created.body.id],
+  );
 });
 
 test('a schedule actor started afresh reads its state back from the database', async (t) => {

@@ -45,18 +45,25 @@ test('listings: a day asked for past half its TTL answers from memory at once an
   const themeId = await makeTheme(database.db);
   const id = await makeSchedule(database.db, { themeId, date, startTime: '10:00' });
   t.is(statusIn(await listings.json(themeId, date), id), 'AVAILABLE');
-  await database.db('schedules').where({ id }).update({ status: 'BLOCKED', version: database.db.raw('version + 1') });
+  await database
+    .db('schedules')
+    .where({ id })
+    .update({ status: 'BLOCKED', version: database.db.raw('version + 1') });
 
   t.is(statusIn(await listings.json(themeId, date, Date.now() + 600), id), 'AVAILABLE', 'answered from memory, not after a read');
   // Asked again with the real clock (well inside the TTL, so no read of its own): the background read lands.
-  const seen = await within('the background read to land', 2_000, (async () => {
-    let status = statusIn(await listings.json(themeId, date), id);
-    while (status !== 'BLOCKED') {
-      await new Promise((r) => setTimeout(r, 10));
-      status = statusIn(await listings.json(themeId, date), id);
-    }
-    return status;
-  })());
+  const seen = await within(
+    'the background read to land',
+    2_000,
+    (async () => {
+      let status = statusIn(await listings.json(themeId, date), id);
+      while (status !== 'BLOCKED') {
+        await new Promise((r) => setTimeout(r, 10));
+        status = statusIn(await listings.json(themeId, date), id);
+      }
+      return status;
+    })(),
+  );
   t.is(seen, 'BLOCKED');
 });
 

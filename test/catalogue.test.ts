@@ -30,7 +30,10 @@ test('GET /stores: lists every store with id, name, address and phone', async (t
   t.is(res.status, 200);
   t.true(Array.isArray(res.body));
   const row = await database.db('stores').where({ id: storeId }).first();
-  t.deepEqual(res.body.find((s: { id: number }) => s.id === storeId), { id: storeId, name: row.name, address: row.address, phone: null });
+  t.deepEqual(
+    res.body.find((s: { id: number }) => s.id === storeId),
+    { id: storeId, name: row.name, address: row.address, phone: null },
+  );
 });
 
 test('GET /themes: lists every theme in the documented shape', async (t) => {
@@ -51,7 +54,10 @@ test('GET /themes?storeId=: lists only that store’s themes', async (t) => {
   const res = await service.request('GET', `/themes?storeId=${storeId}`);
 
   t.is(res.status, 200);
-  t.deepEqual(res.body.map((x: { id: number }) => x.id), [themeId, second.id]);
+  t.deepEqual(
+    res.body.map((x: { id: number }) => x.id),
+    [themeId, second.id],
+  );
   t.false(res.body.some((x: { id: number }) => x.id === otherThemeId));
 });
 
@@ -70,7 +76,15 @@ test('GET /themes/:id: answers the theme', async (t) => {
   t.is(res.status, 200);
   const row = await database.db('themes').where({ id: themeId }).first();
   t.deepEqual(res.body, {
-    id: themeId, storeId: row.store_id, name: row.name, description: '', price: 27000, durationMinutes: 60, minPlayers: 2, maxPlayers: 6, difficulty: 3,
+    id: themeId,
+    storeId: row.store_id,
+    name: row.name,
+    description: '',
+    price: 27000,
+    durationMinutes: 60,
+    minPlayers: 2,
+    maxPlayers: 6,
+    difficulty: 3,
   });
 });
 
@@ -92,7 +106,14 @@ async function rankingData(db: Db) {
     const scheduleId = await makeSchedule(db, { themeId });
     const createdAt = new Date(Date.now() - ageDays * DAY_MS);
     await db('reservations').insert({
-      schedule_id: scheduleId, user_id: userId, status, order_id: `pop-${themeId}-${(order += 1)}`, amount: 25000, participants: 2, expires_at: createdAt, created_at: createdAt,
+      schedule_id: scheduleId,
+      user_id: userId,
+      status,
+      order_id: `pop-${themeId}-${(order += 1)}`,
+      amount: 25000,
+      participants: 2,
+      expires_at: createdAt,
+      created_at: createdAt,
     });
   };
   for (let i = 0; i < 3; i += 1) await reserve(recent, i === 0 ? 'CONFIRMED' : 'PENDING', 1);
@@ -109,7 +130,13 @@ test('GET /themes/popular: ranks themes by live reservations in the last N days,
 
   t.is(res.status, 200);
   const mine = res.body.filter((x: { id: number }) => [recent, mixed, dead, old].includes(x.id));
-  t.deepEqual(mine.map((x: { id: number; reservations: number }) => [x.id, x.reservations]), [[recent, 3], [mixed, 1]]);
+  t.deepEqual(
+    mine.map((x: { id: number; reservations: number }) => [x.id, x.reservations]),
+    [
+      [recent, 3],
+      [mixed, 1],
+    ],
+  );
   t.like(mine[0], { id: recent, price: 25000, minPlayers: 2 });
 });
 
@@ -119,7 +146,14 @@ test('GET /themes/popular: a longer window counts older reservations', async (t)
 
   t.is(res.status, 200);
   const mine = res.body.filter((x: { id: number }) => [recent, mixed, dead, old].includes(x.id));
-  t.deepEqual(mine.map((x: { id: number; reservations: number }) => [x.id, x.reservations]), [[old, 5], [recent, 3], [mixed, 1]]);
+  t.deepEqual(
+    mine.map((x: { id: number; reservations: number }) => [x.id, x.reservations]),
+    [
+      [old, 5],
+      [recent, 3],
+      [mixed, 1],
+    ],
+  );
 });
 
 test('GET /themes/popular: limit caps the list to the top themes', async (t) => {
@@ -186,7 +220,13 @@ test('GET /themes/:id/schedules?date=: for a missing theme answers 404 THEME_NOT
   t.is(res.body.code, 'THEME_NOT_FOUND');
 });
 
-for (const [label, query] of [['no date', ''], ['an empty date', '?date='], ['a date that is not YYYY-MM-DD', '?date=2026/01/02'], ['an impossible date', '?date=2026-02-30'], ['a date with a time', '?date=2026-01-02T00:00']] as const) {
+for (const [label, query] of [
+  ['no date', ''],
+  ['an empty date', '?date='],
+  ['a date that is not YYYY-MM-DD', '?date=2026/01/02'],
+  ['an impossible date', '?date=2026-02-30'],
+  ['a date with a time', '?date=2026-01-02T00:00'],
+] as const) {
   test(`GET /themes/:id/schedules: with ${label} answers 400 INVALID_REQUEST naming date`, async (t) => {
     const themeId = await makeTheme(database.db);
     const res = await service.request('GET', `/themes/${themeId}/schedules${query}`);

@@ -55,11 +55,15 @@ const ago = (ms: number) => new Date(Date.now() - ms);
 const ahead = (ms: number) => new Date(Date.now() + ms);
 
 async function holdRow(scheduleId: number, holdExpiresAt: Date): Promise<void> {
-  await database.db('schedules').where('id', scheduleId).update({ status: 'HOLD', held_by: user, hold_expires_at: holdExpiresAt, version: database.db.raw('version + 1') });
+  await database
+    .db('schedules')
+    .where('id', scheduleId)
+    .update({ status: 'HOLD', held_by: user, hold_expires_at: holdExpiresAt, version: database.db.raw('version + 1') });
 }
 
 async function reservationRow(scheduleId: number, status: string, expiresAt: Date): Promise<number> {
-  const [row] = await database.db('reservations')
+  const [row] = await database
+    .db('reservations')
     .insert({ schedule_id: scheduleId, user_id: user, status, order_id: `rsv-${scheduleId}-${randomBytes(6).toString('hex')}`, amount: 25_000, participants: 2, expires_at: expiresAt })
     .returning('id');
   return row.id;
@@ -165,7 +169,6 @@ function tickWhere(clock: Clock, what: string, done: (result: TickResult) => boo
     });
   });
 }
-
 
 /** The `n`th tick to end from now on. */
 const ticks = (clock: Clock, n: number) => {

@@ -52,7 +52,12 @@ test('PostgreSQL and PGlite answer the same 409s for a store or theme in use and
 
   const onPostgres = await refusals(pg.db);
   const onPglite = await refusals(lite);
-  t.deepEqual(onPostgres.statuses, [[409, 'IN_USE'], [409, 'IN_USE'], [409, 'NAME_TAKEN'], [409, 'NAME_TAKEN']]);
+  t.deepEqual(onPostgres.statuses, [
+    [409, 'IN_USE'],
+    [409, 'IN_USE'],
+    [409, 'NAME_TAKEN'],
+    [409, 'NAME_TAKEN'],
+  ]);
   t.deepEqual(onPglite.statuses, onPostgres.statuses);
   t.like(onPostgres.unknownUser, { code: 'USER_NOT_FOUND' });
   t.true('httpStatus' in onPostgres.unknownUser && onPostgres.unknownUser.httpStatus >= 400 && onPostgres.unknownUser.httpStatus < 500);

@@ -78,7 +78,16 @@ test.serial('History: logins, payment attempts and booking events of one flush g
   tdb.db.on('query', onQuery);
   for (let i = 0; i < 5; i += 1) history.recordLogin(login(`${m}-${i}@test.local`, i));
   for (let i = 0; i < 3; i += 1) {
-    history.recordPaymentAttempt({ reservationId: r.id, orderId: `o-${m}`, paymentKey: `pk-${m}-${i}`, amount: 50000, success: i === 2, code: i === 2 ? null : 'REJECT_CARD_COMPANY', message: i === 2 ? null : 'declined', at: new Date() });
+    history.recordPaymentAttempt({
+      reservationId: r.id,
+      orderId: `o-${m}`,
+      paymentKey: `pk-${m}-${i}`,
+      amount: 50000,
+      success: i === 2,
+      code: i === 2 ? null : 'REJECT_CARD_COMPANY',
+      message: i === 2 ? null : 'declined',
+      at: new Date(),
+    });
   }
   for (const type of ['HELD', 'RESERVED', 'PAYMENT_STARTED', 'PAYMENT_APPROVED'] as const) {
     history.recordEvent({ scheduleId: r.scheduleId, userId: r.userId, reservationId: type === 'HELD' ? null : r.id, type, detail: { by: m }, at: new Date() });
@@ -197,10 +206,14 @@ test.serial('History: past HISTORY_BUFFER_MAX rows go to the spill file, and are
   for (let i = 0; i < 250; i += 1) history.recordLogin(login(`${m}-${i}@test.local`, i));
   await history.flush({ timeoutMs: 200, spillOnTimeout: false });
   // The actor takes the rows one message at a time, each overflow synced to disk: on a busy machine that outlasts the 200 ms flush.
-  await eventually(async () => {
-    const now = history.stats();
-    return now.buffered + now.spilledRows === 250;
-  }, 15_000, 20);
+  await eventually(
+    async () => {
+      const now = history.stats();
+      return now.buffered + now.spilledRows === 250;
+    },
+    15_000,
+    20,
+  );
   const s = history.stats();
   t.true(s.buffered <= 20, `memory stays bounded (${s.buffered})`);
   t.is(s.buffered + s.spilledRows, 250);
@@ -209,7 +222,10 @@ test.serial('History: past HISTORY_BUFFER_MAX rows go to the spill file, and are
   await history.flush({ timeoutMs: 15_000 });
   t.is(await countLogins(m), 250);
   t.like(history.stats(), { buffered: 0, spilledRows: 0 });
-  t.deepEqual(readdirSync(dataDir).filter((f) => f.startsWith('history-spill')), []);
+  t.deepEqual(
+    readdirSync(dataDir).filter((f) => f.startsWith('history-spill')),
+    [],
+  );
   t.is(Number((await tdb.db('history_write_guards').where('key', 'like', 'spill:%').count({ n: '*' }))[0]!.n), 0, 'replay guards are cleaned up');
   stopHistory();
   await db.destroy();
@@ -236,8 +252,21 @@ test.serial('History: a spill file left by a process that died mid-replay is rep
   await history.flush({ timeoutMs: 15_000 });
   t.is(await countLogins(m), 2501);
   t.is(Number((await tdb.db('login_history').where('email', `${m}-999@test.local`).count({ n: '*' }))[0]!.n), 1);
-  t.deepEqual(readdirSync(dataDir).filter((f) => f.startsWith('history-spill')), []);
-  t.is(Number((await tdb.db('history_write_guards').where('key', 'like', `spill:${basename(sealed)}%`).count({ n: '*' }))[0]!.n), 0);
+  t.deepEqual(
+    readdirSync(dataDir).filter((f) => f.startsWith('history-spill')),
+    [],
+  );
+  t.is(
+    Number(
+      (
+        await tdb
+          .db('history_write_guards')
+          .where('key', 'like', `spill:${basename(sealed)}%`)
+          .count({ n: '*' })
+      )[0]!.n,
+    ),
+    0,
+  );
   stopHistory();
 });
 

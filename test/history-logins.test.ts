@@ -20,7 +20,6 @@ test.after.always(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-
 /** Runs `task(0..n-1)` with at most `width` at a time. */
 async function pool<T>(n: number, width: number, task: (i: number) => Promise<T>): Promise<T[]> {
   const out: T[] = new Array(n);
@@ -60,7 +59,8 @@ test.serial('POST /auth/login: 1000 logins leave 1000 login_history rows, writte
   t.is(statuses.filter((s) => s === 200).length, 900);
   t.is(statuses.filter((s) => s === 401).length, 100);
   const emails = users.map((u) => u.email);
-  const [row] = await tdb.db('login_history')
+  const [row] = await tdb
+    .db('login_history')
     .whereIn('email', emails)
     .select(tdb.db.raw('count(*)::int AS rows'), tdb.db.raw('count(DISTINCT user_agent)::int AS agents'), tdb.db.raw('count(*) FILTER (WHERE success)::int AS successes'));
   t.deepEqual(row, { rows: 1000, agents: 1000, successes: 900 });

@@ -188,10 +188,13 @@ test.serial('a client that disconnects mid-body gets no 503 or 500: nothing logg
     const finished = answered('aborted-mid-body');
     await new Promise<void>((resolve, reject) => {
       const socket = net.connect(port(), '127.0.0.1', () => {
-        socket.write('POST /auth/signup HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Request-Id: aborted-mid-body\r\nContent-Type: application/json\r\nContent-Length: 200\r\n\r\n{"email":"gone@test.local",', () => {
-          socket.destroy();
-          resolve();
-        });
+        socket.write(
+          'POST /auth/signup HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Request-Id: aborted-mid-body\r\nContent-Type: application/json\r\nContent-Length: 200\r\n\r\n{"email":"gone@test.local",',
+          () => {
+            socket.destroy();
+            resolve();
+          },
+        );
       });
       socket.on('error', reject);
     });
@@ -231,7 +234,9 @@ test.serial('a client dripping its body is cut after REQUEST_TIMEOUT_MS with 408
   const complaints = await complaintsDuring(async () => {
     const finished = answered('dripping-body');
     const cut = new Promise<void>((resolve, reject) => {
-      const socket = net.connect(port(), '127.0.0.1', () => socket.write('POST /auth/signup HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Request-Id: dripping-body\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n'));
+      const socket = net.connect(port(), '127.0.0.1', () =>
+        socket.write('POST /auth/signup HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Request-Id: dripping-body\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n'),
+      );
       // A byte every 50 ms: 1000 bytes would take 50 s, far past the timeout.
       const drip = setInterval(() => {
         if (socket.writable) socket.write(' ', () => (sent += 1));

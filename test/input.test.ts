@@ -154,10 +154,22 @@ rejects('a form-encoded body', { method: 'POST', path: '/auth/login', rawBody: '
 rejects('an XML body', { method: 'POST', path: '/admin/stores', as: 'admin', rawBody: '<store><name>x</name></store>', contentType: 'application/xml', ...bad(415, 'UNSUPPORTED_MEDIA_TYPE') });
 
 // Routes and methods.
-for (const [method, path, as] of [['GET', '/nope'], ['POST', '/auth/nope'], ['GET', '/themes/1/nope'], ['GET', '/admin/nope', 'admin'], ['GET', '/reservations/mine/all', 'user']] as const) {
+for (const [method, path, as] of [
+  ['GET', '/nope'],
+  ['POST', '/auth/nope'],
+  ['GET', '/themes/1/nope'],
+  ['GET', '/admin/nope', 'admin'],
+  ['GET', '/reservations/mine/all', 'user'],
+] as const) {
   rejects('an unknown route', { method, path, as, ...bad(404, 'NOT_FOUND') });
 }
-for (const [method, path, as] of [['DELETE', '/stores'], ['PUT', '/themes/1'], ['GET', '/auth/login'], ['PATCH', '/schedules/1/hold', 'user'], ['DELETE', '/admin/reservations', 'admin']] as const) {
+for (const [method, path, as] of [
+  ['DELETE', '/stores'],
+  ['PUT', '/themes/1'],
+  ['GET', '/auth/login'],
+  ['PATCH', '/schedules/1/hold', 'user'],
+  ['DELETE', '/admin/reservations', 'admin'],
+] as const) {
   rejects('a method the route does not have', { method, path, as, ...bad(405, 'METHOD_NOT_ALLOWED') });
 }
 

@@ -63,6 +63,9 @@ test(`hold, reserve, pay and cancel alternated at random over two instances: ${B
   await Promise.all(Array.from({ length: WORKERS }, worker));
 
   t.deepEqual(unexpected.slice(0, 10), [], `${unexpected.length} unexpected answers`);
-  const [counts] = await database.db('reservations').whereIn('schedule_id', schedules).select(database.db.raw(`count(*) FILTER (WHERE status = 'CANCELED')::int AS canceled`), database.db.raw('count(*)::int AS total'));
+  const [counts] = await database
+    .db('reservations')
+    .whereIn('schedule_id', schedules)
+    .select(database.db.raw(`count(*) FILTER (WHERE status = 'CANCELED')::int AS canceled`), database.db.raw('count(*)::int AS total'));
   t.deepEqual(counts, { canceled: BOOKINGS, total: BOOKINGS });
 });

@@ -12,7 +12,7 @@ import { dropRedisKeys, REDIS_URL, startInstance, uniquePrefix, type Instance } 
 // instance directly.
 const prefix = uniquePrefix('haproxy');
 let database: TestDatabase;
-let instances: Instance[] = [];
+const instances: Instance[] = [];
 let balancer: Balancer | undefined;
 
 test.before(async () => {
@@ -51,7 +51,9 @@ test.serial('hot holds through the balancer: exactly one winner per schedule, wh
   const schedules = await Promise.all(Array.from({ length: 4 }, () => makeSchedule(database.db)));
   const users = await makeUsers(database.db, schedules.length * 15);
   const answers = await Promise.all(
-    schedules.flatMap((scheduleId, s) => users.slice(s * 15, (s + 1) * 15).map(async (userId) => ({ scheduleId, userId, ...(await call(balancer!.url, 'POST', `/schedules/${scheduleId}/hold`, tokenFor(userId))) }))),
+    schedules.flatMap((scheduleId, s) =>
+      users.slice(s * 15, (s + 1) * 15).map(async (userId) => ({ scheduleId, userId, ...(await call(balancer!.url, 'POST', `/schedules/${scheduleId}/hold`, tokenFor(userId))) })),
+    ),
   );
   const spread = new Set(answers.map((a) => a.servedBy));
   t.log(`answered by ${[...spread].join(', ')}`);
@@ -97,5 +99,8 @@ test.serial('logout through the balancer ends the session on every instance', as
   // Other instances read revocations every SESSION_SYNC_MS (1 s).
   await eventually(async () => (await Promise.all(instances.map((i) => call(i.url, 'GET', '/auth/me', token)))).every((r) => r.status === 401), 5_000);
   const through = await Promise.all([1, 2, 3].map(() => call(balancer!.url, 'GET', '/auth/me', token)));
-  t.deepEqual(through.map((r) => r.status), [401, 401, 401]);
+  t.deepEqual(
+    through.map((r) => r.status),
+    [401, 401, 401],
+  );
 });

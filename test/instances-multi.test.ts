@@ -114,10 +114,7 @@ test.serial('two instances on one Redis: over 3 tick periods, exactly 3 tick run
   const lines = tickLines();
   const window = lines.filter((l) => l.slot > first.slot && l.slot <= last);
   t.is(window.length, 3, JSON.stringify(lines));
-  t.deepEqual(
-    window.map((l) => l.slot).sort(),
-    [first.slot + TICK_MS, first.slot + 2 * TICK_MS, last],
-  );
+  t.deepEqual(window.map((l) => l.slot).sort(), [first.slot + TICK_MS, first.slot + 2 * TICK_MS, last]);
   const slots = lines.map((l) => l.slot);
   t.is(new Set(slots).size, slots.length, 'no slot ran on both instances');
   t.log(`ticks per instance: ${instances.map((_, i) => lines.filter((l) => l.instance === i).length).join(' / ')}`);
@@ -126,7 +123,10 @@ test.serial('two instances on one Redis: over 3 tick periods, exactly 3 tick run
 test.serial('two instances: a lapsed hold left by a passivated or restarted actor is expired by a tick on one of them', async (t) => {
   const scheduleId = await makeSchedule(database.db);
   const [userId] = (await makeUsers(database.db, 1)) as [number];
-  await database.db('schedules').where('id', scheduleId).update({ status: 'HOLD', held_by: userId, hold_expires_at: new Date(Date.now() - 1000), version: 1 });
+  await database
+    .db('schedules')
+    .where('id', scheduleId)
+    .update({ status: 'HOLD', held_by: userId, hold_expires_at: new Date(Date.now() - 1000), version: 1 });
   const status = async () => (await database.db('schedules').where('id', scheduleId).first()).status as string;
   t.is(await until('the hold to expire', 10_000, async () => ((await status()) === 'AVAILABLE' ? 'AVAILABLE' : undefined)), 'AVAILABLE');
 });

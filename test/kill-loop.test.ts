@@ -36,7 +36,15 @@ test.after.always(async () => {
 
 const start = async () => {
   // A long flush interval: rows would sit in memory for the whole cycle without the journal and in-statement events.
-  const instance = await startInstance({ DATABASE_URL: database.url, JWT_SECRET: TEST_JWT_SECRET, DATA_DIR: dataDir, REDIS_URL: '', DATABASE_POOL_MAX: '5', HISTORY_FLUSH_MS: '60000', HISTORY_BATCH_SIZE: '100000' });
+  const instance = await startInstance({
+    DATABASE_URL: database.url,
+    JWT_SECRET: TEST_JWT_SECRET,
+    DATA_DIR: dataDir,
+    REDIS_URL: '',
+    DATABASE_POOL_MAX: '5',
+    HISTORY_FLUSH_MS: '60000',
+    HISTORY_BATCH_SIZE: '100000',
+  });
   instances.push(instance);
   return instance;
 };
@@ -59,7 +67,11 @@ test.serial(`kill -9 ${KILLS} times under login and booking load: every answered
       for (let n = 0; !stopped; n += 1) {
         const agent = `kill-${run}-c${cycle}-w${w}-n${n}`;
         try {
-          const res = await fetch(`${instance.url}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json', 'user-agent': agent }, body: JSON.stringify({ email, password: n % 4 === 3 ? 'wrong-password' : TEST_PASSWORD }) });
+          const res = await fetch(`${instance.url}/auth/login`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', 'user-agent': agent },
+            body: JSON.stringify({ email, password: n % 4 === 3 ? 'wrong-password' : TEST_PASSWORD }),
+          });
           await res.arrayBuffer();
           if (res.status === 200 || res.status === 401) logins.push(agent);
         } catch {
@@ -108,13 +120,21 @@ test.serial(`kill -9 ${KILLS} times under login and booking load: every answered
   const rows = await rowsOf();
   const counts = new Map<string, number>();
   for (const r of rows) counts.set(r, (counts.get(r) ?? 0) + 1);
-  const events: { schedule_id: number; user_id: number; type: string; reservation_id: number | null }[] = await database.db('booking_events').whereIn('schedule_id', holds.map((h) => h.scheduleId)).select('schedule_id', 'user_id', 'type', 'reservation_id');
+  const events: { schedule_id: number; user_id: number; type: string; reservation_id: number | null }[] = await database
+    .db('booking_events')
+    .whereIn(
+      'schedule_id',
+      holds.map((h) => h.scheduleId),
+    )
+    .select('schedule_id', 'user_id', 'type', 'reservation_id');
   const heldEvents = new Set(events.filter((e) => e.type === 'HELD').map((e) => `${e.schedule_id}:${e.user_id}`));
   const reservedEvents = new Set(events.filter((e) => e.type === 'RESERVED').map((e) => e.reservation_id));
   const missingLogins = logins.filter((l) => !counts.has(l));
   const missingHolds = holds.filter((h) => !heldEvents.has(`${h.scheduleId}:${h.userId}`));
   const missingReservations = reservations.filter((r) => !reservedEvents.has(r));
-  t.log(`${KILLS} kills: ${logins.length} answered logins, ${rows.length} rows (${missingLogins.length} missing); ${holds.length} holds, ${reservations.length} reservations (${missingHolds.length} + ${missingReservations.length} events missing)`);
+  t.log(
+    `${KILLS} kills: ${logins.length} answered logins, ${rows.length} rows (${missingLogins.length} missing); ${holds.length} holds, ${reservations.length} reservations (${missingHolds.length} + ${missingReservations.length} events missing)`,
+  );
   t.true(logins.length > 0 && holds.length > 0 && reservations.length > 0, 'the load ran');
   t.deepEqual(missingLogins.slice(0, 5), [], 'every answered login has its row');
   t.deepEqual([...counts].filter(([, n]) => n > 1).slice(0, 5), [], 'and only one');

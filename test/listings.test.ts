@@ -40,7 +40,10 @@ test('GET /themes/:id/schedules: a change made by another process shows within t
   const themeId = await makeTheme(database.db);
   const id = await makeSchedule(database.db, { themeId, date, startTime: '11:00' });
   t.is(statusOf((await listing(themeId)).body, id), 'AVAILABLE');
-  await database.db('schedules').where({ id }).update({ status: 'BLOCKED', version: database.db.raw('version + 1') });
+  await database
+    .db('schedules')
+    .where({ id })
+    .update({ status: 'BLOCKED', version: database.db.raw('version + 1') });
   const deadline = Date.now() + 3_000;
   let seen = 'AVAILABLE';
   while (seen !== 'BLOCKED' && Date.now() < deadline) {

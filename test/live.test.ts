@@ -48,7 +48,10 @@ test.serial('a hold taken on instance A reaches a stream served by instance B, a
   t.is(stream.status, 200);
   t.regex(stream.headers.get('content-type') ?? '', /^text\/event-stream/);
   const snapshot = await stream.next((e) => e.event === 'snapshot');
-  const listing = await a.request('GET', `/themes/${(await database.db('schedules').where({ id: scheduleId }).first()).theme_id}/schedules?date=${(await database.db('schedules').where({ id: scheduleId }).first()).date}`);
+  const listing = await a.request(
+    'GET',
+    `/themes/${(await database.db('schedules').where({ id: scheduleId }).first()).theme_id}/schedules?date=${(await database.db('schedules').where({ id: scheduleId }).first()).date}`,
+  );
   t.deepEqual(JSON.parse(snapshot.data), listing.body, 'the snapshot is the listing body');
 
   const held = await a.request('POST', `/schedules/${scheduleId}/hold`, { token: a.tokenFor(userId) });
@@ -122,7 +125,8 @@ test.serial('a subscriber that stops reading is dropped; one that keeps reading 
   // Changes as another instance would send them, in batches the reader keeps up with.
   while (a.live.counts.dropped === droppedBefore && published < 400_000) {
     const batch: ScheduleChange[] = [];
-    for (let i = 0; i < 100; i += 1) batch.push({ id: scheduleId, themeId: row.theme_id, date: row.date, status: i % 2 ? 'AVAILABLE' : 'BLOCKED', holdExpiresAt: null, heldBy: null, version: (version += 1) });
+    for (let i = 0; i < 100; i += 1)
+      batch.push({ id: scheduleId, themeId: row.theme_id, date: row.date, status: i % 2 ? 'AVAILABLE' : 'BLOCKED', holdExpiresAt: null, heldBy: null, version: (version += 1) });
     a.live.receive(batch);
     published += batch.length;
     const last = version;

@@ -219,7 +219,10 @@ test.serial('/metrics shows the counters changing under a load run (a test scrap
   t.is(delta('schedule_actor_replies_total', { command: 'Hold', code: 'SCHEDULE_NOT_AVAILABLE' }), lost);
   t.true(deltaSum('schedule_actor_replies_total') >= HOLDS);
 
-  t.true(delta('schedule_actors', { state: 'live' }) >= SCHEDULES, `live actors ${valueOf(before.samples, 'schedule_actors', { state: 'live' })} → ${valueOf(after.samples, 'schedule_actors', { state: 'live' })}`);
+  t.true(
+    delta('schedule_actors', { state: 'live' }) >= SCHEDULES,
+    `live actors ${valueOf(before.samples, 'schedule_actors', { state: 'live' })} → ${valueOf(after.samples, 'schedule_actors', { state: 'live' })}`,
+  );
   t.true(delta('schedule_actors', { state: 'spawned' }) >= SCHEDULES);
   const written = valueOf(after.samples, 'history_rows', { state: 'written' }) - writtenBefore;
   t.true(written >= LOGINS, `history rows written: +${written}`);

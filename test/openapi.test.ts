@@ -33,9 +33,7 @@ const toOpenApiPath = (path: string) => path.replace(/:(\w+)/g, '{$1}');
 /** `METHOD /path` for every route on the app's router, HEAD (added by Koa for GET) left out. */
 function registeredRoutes(app: Koa): string[] {
   const routers = app.middleware.flatMap((mw) => ('router' in mw ? [(mw as unknown as { router: Router }).router] : []));
-  return routers.flatMap((router) =>
-    router.stack.flatMap((layer) => layer.methods.filter((m) => m !== 'HEAD').map((m) => `${m} ${toOpenApiPath(String(layer.path))}`)),
-  );
+  return routers.flatMap((router) => router.stack.flatMap((layer) => layer.methods.filter((m) => m !== 'HEAD').map((m) => `${m} ${toOpenApiPath(String(layer.path))}`)));
 }
 
 const documentedRoutes = (doc: OpenApiDocument) => Object.entries(doc.paths).flatMap(([path, item]) => Object.keys(item).map((method) => `${method.toUpperCase()} ${path}`));
@@ -45,8 +43,16 @@ test('GET /openapi.json: documents every route the app registers, and no other',
   const documented = documentedRoutes(document);
   t.true(registered.includes('POST /schedules/{id}/hold') && registered.includes('GET /docs'), 'the router was read');
 
-  t.deepEqual(registered.filter((r) => !documented.includes(r)), [], 'registered but not documented');
-  t.deepEqual(documented.filter((r) => !registered.includes(r)), [], 'documented but not registered');
+  t.deepEqual(
+    registered.filter((r) => !documented.includes(r)),
+    [],
+    'registered but not documented',
+  );
+  t.deepEqual(
+    documented.filter((r) => !registered.includes(r)),
+    [],
+    'documented but not registered',
+  );
   t.is(new Set(registered).size, registered.length, 'no route is registered twice');
 });
 
@@ -62,7 +68,10 @@ test('GET /openapi.json: every operation documents a real schema for each body i
   t.is(operations.length, OPERATIONS.length);
   const empty: string[] = [];
   for (const [name, op] of operations) {
-    t.true(Object.keys(op.responses).some((status) => status.startsWith('2')), `${name} documents a success`);
+    t.true(
+      Object.keys(op.responses).some((status) => status.startsWith('2')),
+      `${name} documents a success`,
+    );
     for (const [status, response] of Object.entries(op.responses)) {
       // A 204 has no body by definition; every other answer has a schema that says something.
       if (status === '204') t.is(response.content, undefined, `${name} ${status} has no body`);
@@ -86,9 +95,33 @@ test('GET /openapi.json: POST /auth/login shows the demo logins as examples', (t
 
 test('the response check answers a body its route does not declare with 500 RESPONSE_MISMATCH, and records it', async (t) => {
   const table = [
-    operation({ method: 'get', path: '/good', access: 'public', summary: 'good', tags: [], responses: { 200: { description: 'ok', schema: z.object({ n: z.number() }).strict() } }, handler: () => (ctx) => void (ctx.body = { n: 1 }) }),
-    operation({ method: 'get', path: '/bad', access: 'public', summary: 'bad', tags: [], responses: { 200: { description: 'ok', schema: z.object({ n: z.number() }).strict() } }, handler: () => (ctx) => void (ctx.body = { n: 'one' }) }),
-    operation({ method: 'get', path: '/undeclared', access: 'public', summary: 'undeclared', tags: [], responses: { 200: { description: 'ok', schema: z.object({}) } }, handler: () => (ctx) => void ((ctx.status = 202), (ctx.body = {})) }),
+    operation({
+      method: 'get',
+      path: '/good',
+      access: 'public',
+      summary: 'good',
+      tags: [],
+      responses: { 200: { description: 'ok', schema: z.object({ n: z.number() }).strict() } },
+      handler: () => (ctx) => void (ctx.body = { n: 1 }),
+    }),
+    operation({
+      method: 'get',
+      path: '/bad',
+      access: 'public',
+      summary: 'bad',
+      tags: [],
+      responses: { 200: { description: 'ok', schema: z.object({ n: z.number() }).strict() } },
+      handler: () => (ctx) => void (ctx.body = { n: 'one' }),
+    }),
+    operation({
+      method: 'get',
+      path: '/undeclared',
+      access: 'public',
+      summary: 'undeclared',
+      tags: [],
+      responses: { 200: { description: 'ok', schema: z.object({}) } },
+      handler: () => (ctx) => void ((ctx.status = 202), (ctx.body = {})),
+    }),
   ];
   const app = new Koa();
   app.use(checkingResponses(app, table));
@@ -175,7 +208,11 @@ test('GET /docs: answers an HTML page, confined to this origin, whose every asse
   t.regex(res.headers.get('content-type') ?? '', /^text\/html/);
   t.regex(res.headers.get('content-security-policy') ?? '', /default-src 'self'/);
   const urls = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]!);
-  t.deepEqual(urls.filter((u) => !u.startsWith('/docs/assets/')), [], 'every asset is served by the app itself');
+  t.deepEqual(
+    urls.filter((u) => !u.startsWith('/docs/assets/')),
+    [],
+    'every asset is served by the app itself',
+  );
   t.true(urls.length >= 3);
   for (const url of urls) {
     const asset = await fetch(service.url + url);
@@ -189,7 +226,16 @@ test('GET /docs: answers an HTML page, confined to this origin, whose every asse
 });
 
 test('GET /docs/assets/:file: a name off the list, or one that climbs out of the package, answers 404', async (t) => {
-  for (const name of ['..%2F..%2Fpackage.json', '..%2Fswagger-ui-dist%2Fpackage.json', '%2e%2e%2f%2e%2e%2fpackage.json', '..%5C..%5Cpackage.json', 'package.json', 'index.html', '%00', 'constructor']) {
+  for (const name of [
+    '..%2F..%2Fpackage.json',
+    '..%2Fswagger-ui-dist%2Fpackage.json',
+    '%2e%2e%2f%2e%2e%2fpackage.json',
+    '..%5C..%5Cpackage.json',
+    'package.json',
+    'index.html',
+    '%00',
+    'constructor',
+  ]) {
     const res = await service.request('GET', `/docs/assets/${name}`);
     t.is(res.status, 404, name);
     t.is(res.body.code, 'NOT_FOUND', name);

@@ -28,7 +28,6 @@ test.after.always(async () => {
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-
 /** A service whose pool reaches PostgreSQL through a proxy the test can cut. */
 async function startBehindProxy(env: Record<string, string> = {}) {
   const proxy = await startTcpProxy();
@@ -185,6 +184,9 @@ test.serial('with HISTORY_BUFFER_MAX tiny and PostgreSQL cut, login history spil
   t.is(logins.attempts, 310);
   t.deepEqual(await countHistory(users.map((u) => u.email)), { rows: 310, successes: logins.counts.ok });
   t.like(service.actors.history.stats(), { buffered: 0, spilledRows: 0 });
-  t.deepEqual(readdirSync(dataDir).filter((f) => f.startsWith('history-spill')), []);
+  t.deepEqual(
+    readdirSync(dataDir).filter((f) => f.startsWith('history-spill')),
+    [],
+  );
   await close();
 });

@@ -100,7 +100,10 @@ test.serial('refused, reset and stalled connections all answer 503 fast, crash n
   t.is(gone.length, MODES.length, 'one line per outage when it starts');
   t.is(back.length, MODES.length, 'one line per outage when it ends');
   t.true(back.every((l) => typeof l.failures === 'number' && l.failures > 0 && typeof l.downMs === 'number'));
-  t.deepEqual(lines.filter((l) => /crashed|request failed/.test(String(l.msg))).map((l) => l.msg), []);
+  t.deepEqual(
+    lines.filter((l) => /crashed|request failed/.test(String(l.msg))).map((l) => l.msg),
+    [],
+  );
   const loud = lines.filter((l) => Number(l.level) >= 40);
   const byMsg = new Map<string, number>();
   for (const l of loud) byMsg.set(String(l.msg).slice(0, 80), (byMsg.get(String(l.msg).slice(0, 80)) ?? 0) + 1);

@@ -43,7 +43,12 @@ const env = (tag: string) => ({
 });
 
 async function call(base: string, method: string, path: string, token: string, body?: unknown): Promise<{ status: number; body: Record<string, any> }> {
-  const res = await fetch(base + path, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(10_000) });
+  const res = await fetch(base + path, {
+    method,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(10_000),
+  });
   const text = await res.text();
   return { status: res.status, body: text ? (JSON.parse(text) as Record<string, any>) : {} };
 }
@@ -66,9 +71,15 @@ test('chaos: 200 bookings, a faulty gateway and a killed process end with gatewa
     const base = live[i % live.length]!.url;
     const token = signToken({ sub: userIds[i]!, role: 'USER' }, TEST_JWT_SECRET, 3600);
     try {
-      if ((await call(base, 'POST', `/schedules/${scheduleIds[i]}/hold`, token)).status !== 200) return note('hold failed');
+      if ((await call(base, 'POST', `/schedules/${scheduleIds[i]}/hold`, token)).status !== 200) {
+        note('hold failed');
+        return;
+      }
       const r = await call(base, 'POST', '/reservations', token, { scheduleId: scheduleIds[i], participants: 2 });
-      if (r.status !== 201) return note('reserve failed');
+      if (r.status !== 201) {
+        note('reserve failed');
+        return;
+      }
       const paymentKey = mock.checkout(r.body.orderId, r.body.amount);
       const paid = await call(base, 'POST', '/orders', token, { reservationId: r.body.id, paymentKey, orderId: r.body.orderId, amount: r.body.amount });
       note(String(paid.status));
@@ -116,7 +127,10 @@ test('chaos: 200 bookings, a faulty gateway and a killed process end with gatewa
   t.deepEqual([...balances.keys()].sort(), confirmed.map((r) => r.order_id).sort(), 'the gateway holds money exactly for the CONFIRMED bookings');
   const everCharged = (await database.db('reservations').select('order_id')).filter((r) => mock.confirmCount(r.order_id) > 0).length;
   t.is(everCharged, confirmed.length + refunded.length, 'every charge is a booking or a recorded refund');
-  t.true((await database.db('reservations').select('order_id')).every((r) => mock.confirmCount(r.order_id) <= 1), 'no order charged twice');
+  t.true(
+    (await database.db('reservations').select('order_id')).every((r) => mock.confirmCount(r.order_id) <= 1),
+    'no order charged twice',
+  );
   t.is(Number((await database.db('reservations').where({ status: 'PAYMENT_IN_PROGRESS' }).count({ n: '*' }))[0]!.n), 0);
 
   const report = await settler.payments.report({ since });

@@ -34,7 +34,11 @@ const env = () => ({
 });
 
 async function call(instance: Instance, method: string, path: string, token: string, body?: unknown) {
-  const res = await fetch(instance.url + path, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch(instance.url + path, {
+    method,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   return { status: res.status, body: (await res.json()) as Record<string, any> };
 }
 
@@ -51,7 +55,12 @@ test('the service is killed (SIGKILL) after the gateway approved and before the 
   // The mock approves, then holds its answer back: the process dies while waiting for it.
   mock.setSwitches({ latencyMs: 3000 });
   const approved = once(mock.events, 'approved');
-  const paying = call(first, 'POST', '/orders', token, { reservationId: reserved.body.id, paymentKey: mock.checkout(reserved.body.orderId, reserved.body.amount), orderId: reserved.body.orderId, amount: reserved.body.amount }).catch((err: Error) => err);
+  const paying = call(first, 'POST', '/orders', token, {
+    reservationId: reserved.body.id,
+    paymentKey: mock.checkout(reserved.body.orderId, reserved.body.amount),
+    orderId: reserved.body.orderId,
+    amount: reserved.body.amount,
+  }).catch((err: Error) => err);
   await approved;
   first.child.kill('SIGKILL');
   t.true((await paying) instanceof Error, 'the client saw the connection die');

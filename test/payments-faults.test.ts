@@ -38,7 +38,10 @@ test.serial('an expiry during PAYMENT_IN_PROGRESS changes nothing, and the payme
   const paying = pay(service, b);
   await approved;
   t.is((await reservation(b.reservationId)).status, 'PAYMENT_IN_PROGRESS');
-  await database.db('reservations').where({ id: b.reservationId }).update({ expires_at: new Date(Date.now() - 1000) });
+  await database
+    .db('reservations')
+    .where({ id: b.reservationId })
+    .update({ expires_at: new Date(Date.now() - 1000) });
   const expiry = await expireSchedule(service.actors.schedules, b.scheduleId);
   t.deepEqual(expiry, { ok: true, expired: null });
   t.is((await paying).status, 200);
@@ -50,7 +53,10 @@ test.serial('paying after the deadline answers 409 RESERVATION_NOT_PAYABLE and m
   const b = await bookPending(database.db, service);
   const fresh = await startTestService(database.db, {}, { tossUrl: mock.url });
   t.teardown(() => fresh.close());
-  await database.db('reservations').where({ id: b.reservationId }).update({ expires_at: new Date(Date.now() - 1000) });
+  await database
+    .db('reservations')
+    .where({ id: b.reservationId })
+    .update({ expires_at: new Date(Date.now() - 1000) });
   const res = await pay(fresh, b);
   t.is(res.status, 409);
   t.is(res.body.code, 'RESERVATION_NOT_PAYABLE');
@@ -78,10 +84,14 @@ test.serial('the gateway answers after our timeout: the order is looked up and C
 
 test.serial('neither the answer nor a lookup gets through: 202 PAYMENT_PENDING, then the reconciler confirms it, charged once', async (t) => {
   let lookupsFail = true;
-  const blind = await startTestService(database.db, { PAYMENT_TIMEOUT_MS: '400', RECONCILE_AFTER_MS: '1', RECONCILE_INTERVAL_MS: '3600000' }, {
-    tossUrl: mock.url,
-    tossHeaders: (path): Record<string, string> => (lookupsFail && path.includes('/orders/') ? { 'TossPayments-Test-Code': 'FAILED_INTERNAL_SYSTEM_PROCESSING' } : {}),
-  });
+  const blind = await startTestService(
+    database.db,
+    { PAYMENT_TIMEOUT_MS: '400', RECONCILE_AFTER_MS: '1', RECONCILE_INTERVAL_MS: '3600000' },
+    {
+      tossUrl: mock.url,
+      tossHeaders: (path): Record<string, string> => (lookupsFail && path.includes('/orders/') ? { 'TossPayments-Test-Code': 'FAILED_INTERNAL_SYSTEM_PROCESSING' } : {}),
+    },
+  );
   t.teardown(() => blind.close());
   const b = await bookPending(database.db, blind);
   mock.setSwitches({ latencyMs: 1500 });
@@ -98,9 +108,19 @@ test.serial('neither the answer nor a lookup gets through: 202 PAYMENT_PENDING, 
 
 // A crash right after BeginPayment: the attempt is on record (written with PAYMENT_IN_PROGRESS), the gateway never heard of it.
 const crashAfterBegin = (b: Awaited<ReturnType<typeof bookPending>>, paymentKey: string) =>
-  beginPayment(service.actors.schedules, { scheduleId: b.scheduleId, userId: b.userId, reservationId: b.reservationId, orderId: b.orderId, amount: b.amount, paymentKey, idempotencyKey: confirmKey({ ...b, paymentKey }), maxDeclines: 3, checkAt: new Date() });
+  beginPayment(service.actors.schedules, {
+    scheduleId: b.scheduleId,
+    userId: b.userId,
+    reservationId: b.reservationId,
+    orderId: b.orderId,
+    amount: b.amount,
+    paymentKey,
+    idempotencyKey: confirmKey({ ...b, paymentKey }),
+    maxDeclines: 3,
+    checkAt: new Date(),
+  });
 
-test.serial('a crash before the gateway call: the reconciler sends the confirm under the attempt\'s key and CONFIRMS it, charged once', async (t) => {
+test.serial("a crash before the gateway call: the reconciler sends the confirm under the attempt's key and CONFIRMS it, charged once", async (t) => {
   const b = await bookPending(database.db, service);
   const begun = await crashAfterBegin(b, mock.checkout(b.orderId, b.amount));
   t.true(begun.ok);

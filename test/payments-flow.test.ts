@@ -15,7 +15,11 @@ const startedAt = new Date(Date.now() - 1000);
 test.before(async () => {
   database = await createTestDatabase(20);
   mock = await startTossMock();
-  service = await startTestService(database.db, {}, { tossUrl: mock.url, tossHeaders: (path): Record<string, string> => (testCode && path.endsWith('/confirm') ? { 'TossPayments-Test-Code': testCode } : {}) });
+  service = await startTestService(
+    database.db,
+    {},
+    { tossUrl: mock.url, tossHeaders: (path): Record<string, string> => (testCode && path.endsWith('/confirm') ? { 'TossPayments-Test-Code': testCode } : {}) },
+  );
 });
 
 test.after.always(async () => {
@@ -60,7 +64,10 @@ test.serial('the happy path: signup, login, hold, reserve, pay, confirmed, cance
   t.is((await schedule(scheduleId)).status, 'AVAILABLE');
   await service.actors.history.flush();
   const timeline = await service.request('GET', `/reservations/${created.body.id}/timeline`, { token });
-  t.deepEqual(timeline.body.map((e: { type: string }) => e.type), ['HELD', 'RESERVED', 'PAYMENT_STARTED', 'PAYMENT_APPROVED', 'CANCELED']);
+  t.deepEqual(
+    timeline.body.map((e: { type: string }) => e.type),
+    ['HELD', 'RESERVED', 'PAYMENT_STARTED', 'PAYMENT_APPROVED', 'CANCELED'],
+  );
   const lookup = await fetch(`${mock.url}/v1/payments/${paymentKey}`, { headers: { authorization: `Basic ${Buffer.from('test_sk_mock:').toString('base64')}` } });
   t.is(((await lookup.json()) as { status: string }).status, 'CANCELED');
 });
@@ -75,7 +82,10 @@ test.serial('right after a successful POST /orders, the caller reads its payment
   t.true(attempts.body.length > 0, 'the attempts list is not empty');
   t.like(attempts.body[0], { reservationId: b.reservationId, outcome: 'APPROVED', success: true });
   const timeline = await service.request('GET', `/reservations/${b.reservationId}/timeline`, { token: b.token });
-  t.deepEqual(timeline.body.map((e: { type: string }) => e.type), ['HELD', 'RESERVED', 'PAYMENT_STARTED', 'PAYMENT_APPROVED']);
+  t.deepEqual(
+    timeline.body.map((e: { type: string }) => e.type),
+    ['HELD', 'RESERVED', 'PAYMENT_STARTED', 'PAYMENT_APPROVED'],
+  );
 });
 
 test.serial('50 concurrent POST /orders for one reservation: one gateway confirm, one CONFIRMED, the rest 409', async (t) => {
@@ -106,7 +116,7 @@ for (const [gatewayCode, status, code, declines] of DEFINITE) {
     t.is(res.status, status);
     t.is(res.body.code, code);
     t.is(res.body.gatewayCode, gatewayCode);
-    t.regex(res.body.message, /^[\x20-\x7e]+$/, 'our own English text, not the gateway\'s');
+    t.regex(res.body.message, /^[\x20-\x7e]+$/, "our own English text, not the gateway's");
     t.is(res.body.attempts, declines);
     t.false(res.body.payOnSite);
     t.is(mock.confirmCount(b.orderId), 0);
@@ -146,7 +156,14 @@ test.serial('POST /orders: three card declines say payOnSite; a fourth POST answ
   const answers = [];
   for (let i = 0; i < 3; i += 1) answers.push(await pay(service, b));
   testCode = undefined;
-  t.deepEqual(answers.map((a) => [a.body.attempts, a.body.payOnSite]), [[1, false], [2, false], [3, true]]);
+  t.deepEqual(
+    answers.map((a) => [a.body.attempts, a.body.payOnSite]),
+    [
+      [1, false],
+      [2, false],
+      [3, true],
+    ],
+  );
   let confirms = 0;
   const count = () => (confirms += 1);
   mock.events.on('confirming', count);
@@ -157,7 +174,14 @@ test.serial('POST /orders: three card declines say payOnSite; a fourth POST answ
   t.is(mock.confirmCount(b.orderId), 0);
   t.is((await reservation(b.reservationId)).status, 'PENDING');
   const attempts = await service.request('GET', `/reservations/${b.reservationId}/payment-attempts`, { token: b.token });
-  t.deepEqual(attempts.body.map((a: { outcome: string; gatewayCode: string }) => [a.outcome, a.gatewayCode]), [['DECLINED', 'REJECT_CARD_COMPANY'], ['DECLINED', 'REJECT_CARD_COMPANY'], ['DECLINED', 'REJECT_CARD_COMPANY']]);
+  t.deepEqual(
+    attempts.body.map((a: { outcome: string; gatewayCode: string }) => [a.outcome, a.gatewayCode]),
+    [
+      ['DECLINED', 'REJECT_CARD_COMPANY'],
+      ['DECLINED', 'REJECT_CARD_COMPANY'],
+      ['DECLINED', 'REJECT_CARD_COMPANY'],
+    ],
+  );
   t.is((await reservation(b.reservationId)).payment_attempts, 3);
 });
 
@@ -180,7 +204,7 @@ test.serial('POST /orders: the wrong amount answers 400 AMOUNT_MISMATCH, calls n
   t.is((await reservation(b.reservationId)).payment_attempts, 0);
 });
 
-test.serial('POST /orders: someone else\'s reservation answers 404 and calls no gateway', async (t) => {
+test.serial("POST /orders: someone else's reservation answers 404 and calls no gateway", async (t) => {
   const b = await bookPending(database.db, service);
   const [stranger] = await makeUsers(database.db, 1);
   const res = await pay(service, b, { token: service.tokenFor(stranger!) });
@@ -191,7 +215,14 @@ test.serial('POST /orders: someone else\'s reservation answers 404 and calls no 
 
 test.serial('POST /orders: malformed bodies answer 400 INVALID_REQUEST and call no gateway', async (t) => {
   const b = await bookPending(database.db, service);
-  const bodies: unknown[] = [{}, { ...b, paymentKey: '' }, { reservationId: b.reservationId, paymentKey: 'k', orderId: 'bad id!', amount: b.amount }, { reservationId: b.reservationId, paymentKey: 'x'.repeat(201), orderId: b.orderId, amount: b.amount }, { reservationId: b.reservationId, paymentKey: 'k', orderId: b.orderId, amount: '25000' }, [1, 2]];
+  const bodies: unknown[] = [
+    {},
+    { ...b, paymentKey: '' },
+    { reservationId: b.reservationId, paymentKey: 'k', orderId: 'bad id!', amount: b.amount },
+    { reservationId: b.reservationId, paymentKey: 'x'.repeat(201), orderId: b.orderId, amount: b.amount },
+    { reservationId: b.reservationId, paymentKey: 'k', orderId: b.orderId, amount: '25000' },
+    [1, 2],
+  ];
   for (const body of bodies) {
     const res = await service.request('POST', '/orders', { token: b.token, body });
     t.is(res.status, 400, JSON.stringify(body));
@@ -226,7 +257,7 @@ test.serial('POST /reservations/:id/cancel: a pending reservation is canceled wi
   t.is(mock.totalConfirms(), before);
 });
 
-test.serial('POST /reservations/:id/cancel: someone else\'s answers 404, an expired one 409 NOT_CANCELABLE', async (t) => {
+test.serial("POST /reservations/:id/cancel: someone else's answers 404, an expired one 409 NOT_CANCELABLE", async (t) => {
   const b = await bookPending(database.db, service);
   const [stranger] = await makeUsers(database.db, 1);
   t.is((await service.request('POST', `/reservations/${b.reservationId}/cancel`, { token: service.tokenFor(stranger!), body: {} })).status, 404);

@@ -25,7 +25,12 @@ const ENV = { PAYMENT_TIMEOUT_MS: '300', PAYMENT_RETRY_BACKOFF_MS: '20', PAYMENT
 test.before(async () => {
   database = await createTestDatabase(10);
   mock = await startTossMock({ commit: 'after' });
-  const client = createTossClient({ baseUrl: mock.url, secretKey: 'test_sk_mock', timeoutMs: 300, headers: (path): Record<string, string> => (lookupsFail && path.includes('/orders/') ? { 'TossPayments-Test-Code': 'FAILED_INTERNAL_SYSTEM_PROCESSING' } : {}) });
+  const client = createTossClient({
+    baseUrl: mock.url,
+    secretKey: 'test_sk_mock',
+    timeoutMs: 300,
+    headers: (path): Record<string, string> => (lookupsFail && path.includes('/orders/') ? { 'TossPayments-Test-Code': 'FAILED_INTERNAL_SYSTEM_PROCESSING' } : {}),
+  });
   const rec = recording(client);
   calls = rec.calls;
   service = await startTestService(database.db, ENV, { tossUrl: mock.url, gateway: rec.gateway });
@@ -69,7 +74,10 @@ test.serial('the exact sequence (commit after latency, timeout, 404, 409, 404) a
   t.is((await reservation(b.reservationId)).status, 'PAYMENT_IN_PROGRESS');
 
   // Expiry never touches a payment in progress, even past its deadline.
-  await database.db('reservations').where({ id: b.reservationId }).update({ expires_at: new Date(Date.now() - 1000) });
+  await database
+    .db('reservations')
+    .where({ id: b.reservationId })
+    .update({ expires_at: new Date(Date.now() - 1000) });
   t.deepEqual(await expireSchedule(service.actors.schedules, b.scheduleId), { ok: true, expired: null });
 
   await approved;
@@ -80,7 +88,10 @@ test.serial('the exact sequence (commit after latency, timeout, 404, 409, 404) a
   t.regex(polled.body.payment.approvedAt, /Z$/);
   t.is(mock.confirmCount(b.orderId), 1);
   const attempts = await service.request('GET', `/reservations/${b.reservationId}/payment-attempts`, { token: b.token });
-  t.deepEqual(attempts.body.map((a: { outcome: string }) => a.outcome), ['APPROVED']);
+  t.deepEqual(
+    attempts.body.map((a: { outcome: string }) => a.outcome),
+    ['APPROVED'],
+  );
 });
 
 test.serial('the same sequence, but the reservation is gone when the approval is found: it is refunded in full and recorded', async (t) => {

@@ -28,11 +28,27 @@ const LATER = new Date(DUE.getTime() + 1000);
 async function crashedAttempts(n: number, tag: string, due = DUE): Promise<number[]> {
   const scheduleIds = await makeSchedules(database.db, n);
   const userIds = await makeUsers(database.db, n);
-  const rows = scheduleIds.map((scheduleId, i) => ({ schedule_id: scheduleId, user_id: userIds[i], status: 'PAYMENT_IN_PROGRESS', order_id: `${tag}-${i}-order`, amount: 25_000, participants: 2, expires_at: new Date(Date.now() + 600_000) }));
+  const rows = scheduleIds.map((scheduleId, i) => ({
+    schedule_id: scheduleId,
+    user_id: userIds[i],
+    status: 'PAYMENT_IN_PROGRESS',
+    order_id: `${tag}-${i}-order`,
+    amount: 25_000,
+    participants: 2,
+    expires_at: new Date(Date.now() + 600_000),
+  }));
   const reservations: { id: number; order_id: string }[] = await database.db('reservations').insert(rows).returning(['id', 'order_id']);
   await database.db('payment_attempts').insert(
     // Keys no checkout issued: the re-sent confirm is refused for good, so each attempt is released.
-    reservations.map((r) => ({ reservation_id: r.id, order_id: r.order_id, payment_key: `never-${r.order_id}`, amount: 25_000, success: false, idempotency_key: `confirm:${r.order_id}`, next_check_at: due })),
+    reservations.map((r) => ({
+      reservation_id: r.id,
+      order_id: r.order_id,
+      payment_key: `never-${r.order_id}`,
+      amount: 25_000,
+      success: false,
+      idempotency_key: `confirm:${r.order_id}`,
+      next_check_at: due,
+    })),
   );
   return reservations.map((r) => r.id);
 }
@@ -59,5 +75,11 @@ test.serial('a run out of time stops, and its backlog is on /metrics', async (t)
   t.true(report.backlog > 0);
   const metrics = await (await fetch(`${service.url}/metrics`)).text();
   const shown = Number(/payment_reconcile_backlog\{kind="attempts"\} (\d+)/.exec(metrics)?.[1]);
-  t.true(shown > 0, metrics.split('\n').filter((l) => l.startsWith('payment_reconcile')).join('\n'));
+  t.true(
+    shown > 0,
+    metrics
+      .split('\n')
+      .filter((l) => l.startsWith('payment_reconcile'))
+      .join('\n'),
+  );
 });

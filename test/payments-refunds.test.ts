@@ -56,10 +56,17 @@ test('refundPercent at each boundary of the default policy', (t) => {
 /** A paid reservation on a schedule that starts `ms` from now (to the minute), optionally with a theme policy. */
 async function paidStartingIn(ms: number, policy?: unknown) {
   const themeId = await makeTheme(database.db);
-  if (policy) await database.db('themes').where({ id: themeId }).update({ refund_policy: JSON.stringify(policy) });
+  if (policy)
+    await database
+      .db('themes')
+      .where({ id: themeId })
+      .update({ refund_policy: JSON.stringify(policy) });
   const startsAt = new Date(Math.ceil((Date.now() + ms) / 60_000) * 60_000);
   const kst = new Date(startsAt.getTime() + 9 * HOUR).toISOString();
-  const [row] = await database.db('schedules').insert({ theme_id: themeId, date: kst.slice(0, 10), start_time: kst.slice(11, 16), starts_at: startsAt }).returning('id');
+  const [row] = await database
+    .db('schedules')
+    .insert({ theme_id: themeId, date: kst.slice(0, 10), start_time: kst.slice(11, 16), starts_at: startsAt })
+    .returning('id');
   const b = await bookPending(database.db, service, { scheduleId: row.id });
   const paid = await pay(service, b);
   if (paid.status !== 200) throw new Error(`pay failed: ${JSON.stringify(paid.body)}`);
@@ -70,7 +77,7 @@ const TIERS: [string, number, number, unknown?][] = [
   ['25 h before: 100%', 25 * HOUR, 100],
   ['10 h before: 50%', 10 * HOUR, 50],
   ['2 h before: nothing', 2 * HOUR, 0],
-  ['11 h before with the theme\'s own 80% from 10 h', 11 * HOUR, 80, [{ before: 600, percent: 80 }]],
+  ["11 h before with the theme's own 80% from 10 h", 11 * HOUR, 80, [{ before: 600, percent: 80 }]],
 ];
 
 for (const [label, ms, percent, policy] of TIERS) {
@@ -93,11 +100,14 @@ for (const [label, ms, percent, policy] of TIERS) {
     const payment = await database.db('payments').where({ order_id: b.orderId }).first();
     t.is(payment.refunded_amount, expected);
     const refunds = await database.db('payment_refunds').where({ payment_id: payment.id });
-    t.deepEqual(refunds.map((r) => [r.amount, r.status, r.transaction_key]), expected > 0 ? [[expected, 'DONE', atGateway.cancels![0]!.transactionKey]] : []);
+    t.deepEqual(
+      refunds.map((r) => [r.amount, r.status, r.transaction_key]),
+      expected > 0 ? [[expected, 'DONE', atGateway.cancels![0]!.transactionKey]] : [],
+    );
   });
 }
 
-test.serial('a quote for someone else\'s reservation answers 404', async (t) => {
+test.serial("a quote for someone else's reservation answers 404", async (t) => {
   const b = await paidStartingIn(25 * HOUR);
   const [stranger] = await makeUsers(database.db, 1);
   t.is((await service.request('GET', `/reservations/${b.reservationId}/cancel-quote`, { token: service.tokenFor(stranger!) })).status, 404);

@@ -47,15 +47,25 @@ test.serial('a paid booking balances; a stray gateway charge and a confirmed boo
   // A charge for an order we never booked.
   const strayKey = mock.checkout('stray-order-1', 15_000);
   const basic = `Basic ${Buffer.from('test_sk_mock:').toString('base64')}`;
-  const stray = await fetch(`${mock.url}/v1/payments/confirm`, { method: 'POST', headers: { authorization: basic, 'content-type': 'application/json' }, body: JSON.stringify({ paymentKey: strayKey, orderId: 'stray-order-1', amount: 15_000 }) });
+  const stray = await fetch(`${mock.url}/v1/payments/confirm`, {
+    method: 'POST',
+    headers: { authorization: basic, 'content-type': 'application/json' },
+    body: JSON.stringify({ paymentKey: strayKey, orderId: 'stray-order-1', amount: 15_000 }),
+  });
   t.is(stray.status, 200);
   // A booking marked CONFIRMED that nobody paid for.
   const unpaid = await bookPending(database.db, service);
   await database.db('reservations').where({ id: unpaid.reservationId }).update({ status: 'CONFIRMED' });
 
   const report = await service.payments.report({ since });
-  t.deepEqual(report.chargedWithoutBooking.map((c) => [c.orderId, c.atGateway, c.kept, c.reservationStatus]), [['stray-order-1', 15_000, 0, null]]);
-  t.deepEqual(report.bookedWithoutPayment.map((b) => [b.reservationId, b.paid, b.atGateway]), [[unpaid.reservationId, null, 0]]);
+  t.deepEqual(
+    report.chargedWithoutBooking.map((c) => [c.orderId, c.atGateway, c.kept, c.reservationStatus]),
+    [['stray-order-1', 15_000, 0, null]],
+  );
+  t.deepEqual(
+    report.bookedWithoutPayment.map((b) => [b.reservationId, b.paid, b.atGateway]),
+    [[unpaid.reservationId, null, 0]],
+  );
 
   const fromCli = await cli(['--since', since.toISOString()]);
   t.is(fromCli.code, 1);

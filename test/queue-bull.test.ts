@@ -19,7 +19,6 @@ function queuesFor(tag: string) {
   return { prefix, one: open(), twin: open };
 }
 
-
 /** A promise and the function that resolves it, for a handler to announce what a test awaits. */
 function signal(): { promise: Promise<void>; fire: () => void } {
   let fire!: () => void;
@@ -86,11 +85,13 @@ test('process: 200 jobs on two instances run once each, shared between them', as
   const { one, twin } = queuesFor('shared');
   const other = twin();
   const ranOn = new Map<number, string[]>();
-  const handler = (who: string) => async ({ i }: { i: number }) => {
-    ranOn.set(i, [...(ranOn.get(i) ?? []), who]);
-    // A little work, not synchronisation: it keeps one instance from taking every job.
-    await sleep(2);
-  };
+  const handler =
+    (who: string) =>
+    async ({ i }: { i: number }) => {
+      ranOn.set(i, [...(ranOn.get(i) ?? []), who]);
+      // A little work, not synchronisation: it keeps one instance from taking every job.
+      await sleep(2);
+    };
   one.process('work', 5, handler('one'));
   other.process('work', 5, handler('other'));
   await Promise.all([one.ready(), other.ready()]);

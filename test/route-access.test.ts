@@ -89,7 +89,13 @@ test('no spelling of a signed-in or admin route answers an anonymous caller or a
   let probes = 0;
   for (const route of routes) {
     const path = route.path.replace(/:id\b/g, String(scheduleId)).replace(/:\w+/g, 'x');
-    const callers: [string, string | undefined][] = route.access === 'admin' ? [['anonymous', undefined], ['plain user', userToken]] : [['anonymous', undefined]];
+    const callers: [string, string | undefined][] =
+      route.access === 'admin'
+        ? [
+            ['anonymous', undefined],
+            ['plain user', userToken],
+          ]
+        : [['anonymous', undefined]];
     for (const [who, token] of callers) {
       for (const [method, spelling] of variants(route.method, path)) {
         const { status, nosniff } = await send(method, spelling, token);

@@ -17,7 +17,20 @@ function aggregate(overrides: Partial<ScheduleAggregate['schedule']> = {}, reser
   return {
     schedule: { id: 1, themeId: 1, date: '2026-12-02', startTime: '10:00', startsAt: later(86_400_000), status: 'AVAILABLE', heldBy: null, holdExpiresAt: null, version: 3, ...overrides },
     terms: { price: 25000, minPlayers: 2, maxPlayers: 5 },
-    reservation: reservation && { id: 9, scheduleId: 1, userId: 7, status: 'PENDING', orderId: 'rsv-1-x', amount: 25000, participants: 2, expiresAt: later(60_000), paymentAttempts: 0, createdAt: NOW, updatedAt: NOW, ...reservation },
+    reservation: reservation && {
+      id: 9,
+      scheduleId: 1,
+      userId: 7,
+      status: 'PENDING',
+      orderId: 'rsv-1-x',
+      amount: 25000,
+      participants: 2,
+      expiresAt: later(60_000),
+      paymentAttempts: 0,
+      createdAt: NOW,
+      updatedAt: NOW,
+      ...reservation,
+    },
   };
 }
 const held = (by: number, expiresIn = 60_000) => aggregate({ status: 'HOLD', heldBy: by, holdExpiresAt: later(expiresIn) });
@@ -82,7 +95,7 @@ test('Release while the payment runs answers PAYMENT_IN_PROGRESS', (t) => {
   t.deepEqual(decide(agg, { type: 'Release', userId: 7 }, env), { kind: 'reply', reply: { ok: false, code: 'PAYMENT_IN_PROGRESS' } });
 });
 
-test('CreateReservation on the caller\'s live hold inserts a PENDING reservation priced from the theme', (t) => {
+test("CreateReservation on the caller's live hold inserts a PENDING reservation priced from the theme", (t) => {
   const d = decide(held(7), { type: 'CreateReservation', userId: 7, participants: 3 }, env);
   t.true(d.kind === 'write');
   if (d.kind !== 'write' || d.reservation?.kind !== 'insert') return t.fail();
@@ -96,13 +109,13 @@ test('CreateReservation without a hold answers HOLD_REQUIRED, with a lapsed one 
   t.deepEqual(decide(held(7, -1), { type: 'CreateReservation', userId: 7, participants: 3 }, env), { kind: 'reply', reply: { ok: false, code: 'HOLD_EXPIRED' } });
 });
 
-test('CreateReservation outside the theme\'s player range answers INVALID_PARTICIPANTS', (t) => {
+test("CreateReservation outside the theme's player range answers INVALID_PARTICIPANTS", (t) => {
   for (const participants of [1, 6]) {
     t.deepEqual(decide(held(7), { type: 'CreateReservation', userId: 7, participants }, env), { kind: 'reply', reply: { ok: false, code: 'INVALID_PARTICIPANTS' } });
   }
 });
 
-test('CreateReservation again answers the caller\'s existing pending reservation without writing', (t) => {
+test("CreateReservation again answers the caller's existing pending reservation without writing", (t) => {
   const agg = { ...held(7), reservation: aggregate({}, { userId: 7 }).reservation };
   const d = decide(agg, { type: 'CreateReservation', userId: 7, participants: 2 }, env);
   t.true(d.kind === 'reply' && d.reply.ok && !d.reply.created && d.reply.reservation.id === 9);

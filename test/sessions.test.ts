@@ -84,7 +84,10 @@ test('a deleted user’s token gets 401 within 5 s, never a 500, on a hold too',
     if (a.status === 200 || b.status === 200) await one.request('DELETE', `/schedules/${scheduleId}/hold`, { token });
     return a.status === 401 && b.status === 401;
   });
-  t.false(statuses.some((s) => s >= 500), `answers: ${statuses.join(',')}`);
+  t.false(
+    statuses.some((s) => s >= 500),
+    `answers: ${statuses.join(',')}`,
+  );
   t.is((await database.db('schedules').where({ id: scheduleId }).first()).held_by, null);
 });
 

@@ -117,7 +117,15 @@ test.serial('SIGTERM, then the database stalls: exit within the budget, history 
   const rows = await rowsFor();
   const seen = new Map<string, number>();
   for (const r of rows) seen.set(r, (seen.get(r) ?? 0) + 1);
-  t.deepEqual([...seen].filter(([, n]) => n > 1), [], 'no row twice');
-  t.deepEqual(accepted.filter((a) => !seen.has(a)), [], 'every accepted login has its row');
+  t.deepEqual(
+    [...seen].filter(([, n]) => n > 1),
+    [],
+    'no row twice',
+  );
+  t.deepEqual(
+    accepted.filter((a) => !seen.has(a)),
+    [],
+    'every accepted login has its row',
+  );
   t.deepEqual(spillFiles(), [], 'the spill files are gone once replayed');
 });

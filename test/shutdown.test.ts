@@ -194,7 +194,11 @@ test.serial('SIGTERM while logins are flowing (child process) → every accepted
 
   // AVA 6 stops a test at its first failed assertion: the log line above has the whole picture.
   t.deepEqual(failedLoops, [], 'no connection errors before SIGTERM');
-  t.deepEqual(others.map((a) => a.status), [], 'every answer is 200 or 401');
+  t.deepEqual(
+    others.map((a) => a.status),
+    [],
+    'every answer is 200 or 401',
+  );
   t.true(inFlightAnswered > 0, 'logins in flight at SIGTERM are answered');
   t.is(missing.length, 0, `accepted logins with no history row, e.g. ${JSON.stringify(missing.slice(0, 3))}`);
   t.deepEqual(duplicated, [], 'one row per login');

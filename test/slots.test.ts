@@ -30,7 +30,10 @@ test('slots: at most `size` tasks run at once, the rest start in arrival order a
 
 test('slots: a task that fails still frees its slot', async (t) => {
   const slots = new Slots(1);
-  await t.throwsAsync(slots.run(async () => Promise.reject(new Error('boom'))), { message: 'boom' });
+  await t.throwsAsync(
+    slots.run(async () => Promise.reject(new Error('boom'))),
+    { message: 'boom' },
+  );
   t.is(await slots.run(async () => 'next'), 'next');
   t.deepEqual(slots.stats(), { running: 0, waiting: 0 });
 });

@@ -50,5 +50,8 @@ test.serial('a live schedule actor expires its hold within a second of the deadl
   t.true(lateBy < 1_000, `expired ${lateBy} ms after the deadline`);
   await service.actors.history.flush();
   const events = await database.db('booking_events').where({ schedule_id: id }).orderBy('id');
-  t.deepEqual(events.map((e: { type: string }) => e.type), ['HELD', 'EXPIRED']);
+  t.deepEqual(
+    events.map((e: { type: string }) => e.type),
+    ['HELD', 'EXPIRED'],
+  );
 });

@@ -39,19 +39,22 @@ interface ChildOutput {
 const runs = new Map<string, Promise<ChildOutput>>();
 function listIn(tz: string): Promise<ChildOutput> {
   if (!runs.has(tz)) {
-    runs.set(tz, new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, ['--import=tsx', 'test/fixtures/list-schedules.ts'], {
-        cwd: ROOT,
-        env: { ...process.env, TZ: tz, DATABASE_URL: database.url, THEME_ID: String(themeId), DATES: `${day},${dayBefore}` },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk) => (stdout += chunk));
-      child.stderr.on('data', (chunk) => (stderr += chunk));
-      child.on('error', reject);
-      child.on('close', (code) => (code === 0 ? resolve(JSON.parse(stdout)) : reject(new Error(`fixture exited with ${code}: ${stderr}`))));
-    }));
+    runs.set(
+      tz,
+      new Promise((resolve, reject) => {
+        const child = spawn(process.execPath, ['--import=tsx', 'test/fixtures/list-schedules.ts'], {
+          cwd: ROOT,
+          env: { ...process.env, TZ: tz, DATABASE_URL: database.url, THEME_ID: String(themeId), DATES: `${day},${dayBefore}` },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (chunk) => (stdout += chunk));
+        child.stderr.on('data', (chunk) => (stderr += chunk));
+        child.on('error', reject);
+        child.on('close', (code) => (code === 0 ? resolve(JSON.parse(stdout)) : reject(new Error(`fixture exited with ${code}: ${stderr}`))));
+      }),
+    );
   }
   return runs.get(tz)!;
 }
@@ -61,13 +64,19 @@ for (const tz of ['UTC', 'America/Los_Angeles']) {
     const out = await listIn(tz);
 
     t.is(out.tz, tz);
-    t.deepEqual(out.listings[day]!.map((s) => [s.id, s.date, s.startTime]), [[ids.halfPastMidnight, day, '00:30']]);
+    t.deepEqual(
+      out.listings[day]!.map((s) => [s.id, s.date, s.startTime]),
+      [[ids.halfPastMidnight, day, '00:30']],
+    );
   });
 
   test(`GET /themes/:id/schedules?date=D-1: with TZ=${tz} does not list the 00:30 schedule of D`, async (t) => {
     const out = await listIn(tz);
 
-    t.deepEqual(out.listings[dayBefore]!.map((s) => [s.id, s.date, s.startTime]), [[ids.lateEvening, dayBefore, '23:30']]);
+    t.deepEqual(
+      out.listings[dayBefore]!.map((s) => [s.id, s.date, s.startTime]),
+      [[ids.lateEvening, dayBefore, '23:30']],
+    );
   });
 }
 

@@ -10,8 +10,7 @@ test.before(async () => {
 
 test.after.always(() => mock?.close());
 
-const cancel = (paymentKey: string, body: unknown) =>
-  call(mock, 'POST', `/v1/payments/${paymentKey}/cancel`, { body });
+const cancel = (paymentKey: string, body: unknown) => call(mock, 'POST', `/v1/payments/${paymentKey}/cancel`, { body });
 
 test('POST /v1/payments/:paymentKey/cancel: without cancelAmount cancels it all and answers CANCELED', async (t) => {
   const payment = await paid(mock, 15000);

@@ -3,7 +3,13 @@ import { startTossMock, type TossMock } from '../src/tossmock/index.js';
 
 let mock: TossMock;
 const auth = { authorization: `Basic ${Buffer.from('test_sk_mock:').toString('base64')}`, 'content-type': 'application/json' };
-const order = { orderId: 'order_checkout_1', amount: '25000', orderName: 'Room', successUrl: 'http://127.0.0.1:1/checkout/success?reservationId=7', failUrl: 'http://127.0.0.1:1/checkout/fail?reservationId=7' };
+const order = {
+  orderId: 'order_checkout_1',
+  amount: '25000',
+  orderName: 'Room',
+  successUrl: 'http://127.0.0.1:1/checkout/success?reservationId=7',
+  failUrl: 'http://127.0.0.1:1/checkout/fail?reservationId=7',
+};
 
 test.before(async () => {
   mock = await startTossMock({ secretKey: 'test_sk_mock' });
@@ -32,7 +38,11 @@ test('POST /checkout: redirects to the success URL with a paymentKey the confirm
   t.is(to.searchParams.get('reservationId'), '7');
   t.is(to.searchParams.get('orderId'), 'order_checkout_ok');
   t.is(to.searchParams.get('amount'), '25000');
-  const confirm = await fetch(`${mock.url}/v1/payments/confirm`, { method: 'POST', headers: auth, body: JSON.stringify({ paymentKey: to.searchParams.get('paymentKey'), orderId: 'order_checkout_ok', amount: 25000 }) });
+  const confirm = await fetch(`${mock.url}/v1/payments/confirm`, {
+    method: 'POST',
+    headers: auth,
+    body: JSON.stringify({ paymentKey: to.searchParams.get('paymentKey'), orderId: 'order_checkout_ok', amount: 25000 }),
+  });
   t.is(confirm.status, 200);
   t.is(((await confirm.json()) as { status: string }).status, 'DONE');
 });

@@ -29,9 +29,9 @@ const testCodes: Array<[string, number]> = [
 
 for (const [code, status] of testCodes) {
   // Temporary refusals (and 5xx) leave the session open: nothing to show yet. Card refusals end it ABORTED.
-const OPEN = new Set(['PROVIDER_ERROR']);
-const aborts = (code: string, status: number) => status < 500 && !OPEN.has(code);
-const lookup = aborts(code, status) ? 'the order shows ABORTED with its failure' : 'the order is not found';
+  const OPEN = new Set(['PROVIDER_ERROR']);
+  const aborts = (code: string, status: number) => status < 500 && !OPEN.has(code);
+  const lookup = aborts(code, status) ? 'the order shows ABORTED with its failure' : 'the order is not found';
   test(`POST /v1/payments/confirm: TossPayments-Test-Code ${code} answers ${status} ${code}, charges nothing, and ${lookup}`, async (t) => {
     const ids = freshIds();
     const reply = await confirm(shared, { ...ids, amount: 1000 }, { 'tosspayments-test-code': code });

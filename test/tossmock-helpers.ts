@@ -36,12 +36,7 @@ export async function startMock(t: ExecutionContext, options?: TossMockOptions):
   return mock;
 }
 
-export async function call(
-  mock: TossMock,
-  method: 'GET' | 'POST',
-  path: string,
-  options: { body?: unknown; rawBody?: string; headers?: Record<string, string> } = {},
-): Promise<Reply> {
+export async function call(mock: TossMock, method: 'GET' | 'POST', path: string, options: { body?: unknown; rawBody?: string; headers?: Record<string, string> } = {}): Promise<Reply> {
   const res = await fetch(mock.url + path, {
     method,
     headers: { ...authHeader, 'content-type': 'application/json', ...options.headers },
@@ -51,11 +46,7 @@ export async function call(
   return { status: res.status, body: text ? (JSON.parse(text) as Json) : {} };
 }
 
-export function confirm(
-  mock: TossMock,
-  body: { paymentKey: string; orderId: string; amount: number },
-  headers?: Record<string, string>,
-): Promise<Reply> {
+export function confirm(mock: TossMock, body: { paymentKey: string; orderId: string; amount: number }, headers?: Record<string, string>): Promise<Reply> {
   return call(mock, 'POST', '/v1/payments/confirm', { body, ...(headers ? { headers } : {}) });
 }
 

@@ -140,7 +140,13 @@ test('GET /v1/transactions lists approvals and cancels in the period, and pages 
   await call(mock, 'POST', `/v1/payments/${paid.body.paymentKey}/cancel`, { body: { cancelReason: 'policy', cancelAmount: 10_000 } });
   const to = new Date(Date.now() + 1000).toISOString();
   const all = await call(mock, 'GET', `/v1/transactions?startDate=${from}&endDate=${to}`);
-  t.deepEqual((all.body as unknown as { status: string; amount: number }[]).map((x) => [x.status, x.amount]), [['DONE', 20_000], ['PARTIAL_CANCELED', 10_000]]);
+  t.deepEqual(
+    (all.body as unknown as { status: string; amount: number }[]).map((x) => [x.status, x.amount]),
+    [
+      ['DONE', 20_000],
+      ['PARTIAL_CANCELED', 10_000],
+    ],
+  );
   const first = (all.body as unknown as { transactionKey: string }[])[0]!;
   const rest = await call(mock, 'GET', `/v1/transactions?startDate=${from}&endDate=${to}&startingAfter=${first.transactionKey}`);
   t.is((rest.body as unknown as unknown[]).length, 1);

@@ -14,9 +14,13 @@ const authCases: Array<[string, Record<string, string>, string]> = [
   ['no Authorization header', {}, 'UNAUTHORIZED_KEY'],
   ['a wrong secret key', { authorization: basic('test_sk_wrong') }, 'UNAUTHORIZED_KEY'],
   ['a Bearer token', { authorization: 'Bearer test_sk_mock' }, 'INCORRECT_BASIC_AUTH_FORMAT'],
-  ['a Basic token without a colon', {
-    authorization: `Basic ${Buffer.from('test_sk_mock').toString('base64')}`,
-  }, 'INCORRECT_BASIC_AUTH_FORMAT'],
+  [
+    'a Basic token without a colon',
+    {
+      authorization: `Basic ${Buffer.from('test_sk_mock').toString('base64')}`,
+    },
+    'INCORRECT_BASIC_AUTH_FORMAT',
+  ],
   ['a Basic token that is not base64', { authorization: 'Basic %%%not-base64' }, 'INCORRECT_BASIC_AUTH_FORMAT'],
 ];
 
@@ -111,9 +115,7 @@ test('POST /v1/payments/confirm: a paid orderId with another paymentKey answers 
 
 test('POST /v1/payments/confirm: concurrent confirms of one order charge it once', async (t) => {
   const { orderId } = freshIds();
-  const replies = await Promise.all(
-    Array.from({ length: 10 }, (_, i) => confirm(mock, { paymentKey: `race_${orderId}_${i}`, orderId, amount: 1000 })),
-  );
+  const replies = await Promise.all(Array.from({ length: 10 }, (_, i) => confirm(mock, { paymentKey: `race_${orderId}_${i}`, orderId, amount: 1000 })));
   t.is(replies.filter((r) => r.status === 200).length, 1);
   t.is(replies.filter((r) => r.body.code === 'ALREADY_PROCESSED_PAYMENT').length, 9);
   t.is(mock.confirmCount(orderId), 1);

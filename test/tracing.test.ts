@@ -43,5 +43,8 @@ test.serial('scrapes and probes are not traced', async (t) => {
   exporter.reset();
   await fetch(`${service.url}/metrics`).then((r) => r.text());
   await service.request('GET', '/healthz');
-  t.deepEqual(exporter.getFinishedSpans().map((s) => s.name), []);
+  t.deepEqual(
+    exporter.getFinishedSpans().map((s) => s.name),
+    [],
+  );
 });

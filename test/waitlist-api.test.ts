@@ -46,17 +46,20 @@ test('join refusals: AVAILABLE 409, started 400, unknown 404, own hold 409, bad 
   const token = service.tokenFor(userId);
 
   const free = await makeSchedule(database.db);
-  t.like((await service.request('POST', `/schedules/${free}/waitlist`, { token })), { status: 409, body: { code: 'SCHEDULE_AVAILABLE' } });
+  t.like(await service.request('POST', `/schedules/${free}/waitlist`, { token }), { status: 409, body: { code: 'SCHEDULE_AVAILABLE' } });
 
   const yesterday = addDays(kstDate(new Date()), -1);
   const past = await makeSchedule(database.db, { date: yesterday, startTime: '10:00' });
-  await database.db('schedules').where({ id: past }).update({ status: 'BLOCKED', starts_at: kstInstant(yesterday, '10:00') });
-  t.like((await service.request('POST', `/schedules/${past}/waitlist`, { token })), { status: 400, body: { code: 'SCHEDULE_IN_PAST' } });
+  await database
+    .db('schedules')
+    .where({ id: past })
+    .update({ status: 'BLOCKED', starts_at: kstInstant(yesterday, '10:00') });
+  t.like(await service.request('POST', `/schedules/${past}/waitlist`, { token }), { status: 400, body: { code: 'SCHEDULE_IN_PAST' } });
 
-  t.like((await service.request('POST', '/schedules/999999999/waitlist', { token })), { status: 404, body: { code: 'SCHEDULE_NOT_FOUND' } });
+  t.like(await service.request('POST', '/schedules/999999999/waitlist', { token }), { status: 404, body: { code: 'SCHEDULE_NOT_FOUND' } });
 
   const { scheduleId, holder } = await heldSchedule();
-  t.like((await service.request('POST', `/schedules/${scheduleId}/waitlist`, { token: holder })), { status: 409, body: { code: 'SCHEDULE_ALREADY_YOURS' } });
+  t.like(await service.request('POST', `/schedules/${scheduleId}/waitlist`, { token: holder }), { status: 409, body: { code: 'SCHEDULE_ALREADY_YOURS' } });
 
   for (const id of ['0', 'abc', '1e3', '-1', '12345678901234567890']) {
     const res = await service.request('POST', `/schedules/${id}/waitlist`, { token });
@@ -64,9 +67,9 @@ test('join refusals: AVAILABLE 409, started 400, unknown 404, own hold 409, bad 
     t.is(res.body.code, 'INVALID_REQUEST');
     t.is(typeof res.body.message, 'string');
   }
-  t.like((await service.request('POST', `/schedules/${scheduleId}/waitlist`)), { status: 401, body: { code: 'UNAUTHORIZED' } });
-  t.like((await service.request('DELETE', `/schedules/${scheduleId}/waitlist`)), { status: 401, body: { code: 'UNAUTHORIZED' } });
-  t.like((await service.request('GET', '/waitlist/mine')), { status: 401, body: { code: 'UNAUTHORIZED' } });
+  t.like(await service.request('POST', `/schedules/${scheduleId}/waitlist`), { status: 401, body: { code: 'UNAUTHORIZED' } });
+  t.like(await service.request('DELETE', `/schedules/${scheduleId}/waitlist`), { status: 401, body: { code: 'UNAUTHORIZED' } });
+  t.like(await service.request('GET', '/waitlist/mine'), { status: 401, body: { code: 'UNAUTHORIZED' } });
   t.is(await entryCount(userId), 0);
   t.is(Number((await database.db('waitlist_entries').where({ schedule_id: scheduleId }).count({ n: '*' }))[0]!.n), 0);
 });
@@ -95,7 +98,7 @@ test('leave: 204, positions behind move up, leaving twice or a list one is not o
   t.is((await service.request('DELETE', `/schedules/${scheduleId}/waitlist`, { token: tokens[0] })).status, 204);
   t.like((await service.request('GET', '/waitlist/mine', { token: tokens[0] })).body[0], { scheduleId, status: 'LEFT', position: null });
   t.like((await service.request('GET', '/waitlist/mine', { token: tokens[2] })).body[0], { scheduleId, status: 'WAITING', position: 2 });
-  t.like((await service.request('DELETE', '/schedules/999999999/waitlist', { token: tokens[0] })), { status: 404, body: { code: 'SCHEDULE_NOT_FOUND' } });
+  t.like(await service.request('DELETE', '/schedules/999999999/waitlist', { token: tokens[0] }), { status: 404, body: { code: 'SCHEDULE_NOT_FOUND' } });
 
   // Rejoining after leaving goes to the back of the list.
   const back = await service.request('POST', `/schedules/${scheduleId}/waitlist`, { token: tokens[0] });
@@ -114,7 +117,10 @@ test('GET /waitlist/mine: the caller’s entries with theme, date and start time
 
   const mine = await service.request('GET', '/waitlist/mine', { token });
   t.is(mine.status, 200);
-  t.deepEqual(mine.body.map((e: { scheduleId: number }) => e.scheduleId), [b.scheduleId, a.scheduleId]);
+  t.deepEqual(
+    mine.body.map((e: { scheduleId: number }) => e.scheduleId),
+    [b.scheduleId, a.scheduleId],
+  );
   const row = await database.db('schedules').join('themes', 'themes.id', 'schedules.theme_id').where('schedules.id', b.scheduleId).first('themes.name', 'schedules.date', 'schedules.start_time');
   t.deepEqual(Object.keys(mine.body[0]).sort(), ['date', 'id', 'position', 'scheduleId', 'startTime', 'status', 'theme']);
   t.like(mine.body[0], { theme: row.name, date: row.date, startTime: row.start_time, status: 'WAITING', position: 1 });
@@ -130,21 +136,36 @@ test('GET /admin/schedules/:id/waitlist: the list in join order for an admin; 40
 
   const list = await service.request('GET', `/admin/schedules/${scheduleId}/waitlist`, { token: adminToken });
   t.is(list.status, 200);
-  t.deepEqual(list.body.map((e: { position: number }) => e.position), [1, 2, 3]);
-  t.deepEqual(list.body.slice(1).map((e: { userId: number }) => e.userId), others);
+  t.deepEqual(
+    list.body.map((e: { position: number }) => e.position),
+    [1, 2, 3],
+  );
+  t.deepEqual(
+    list.body.slice(1).map((e: { userId: number }) => e.userId),
+    others,
+  );
   t.like(list.body[0], { scheduleId, status: 'WAITING', offeredAt: null, offerExpiresAt: null });
-  t.like((await service.request('GET', `/admin/schedules/${scheduleId}/waitlist`, { token })), { status: 403, body: { code: 'FORBIDDEN' } });
-  t.like((await service.request('GET', '/admin/schedules/999999999/waitlist', { token: adminToken })), { status: 404, body: { code: 'SCHEDULE_NOT_FOUND' } });
+  t.like(await service.request('GET', `/admin/schedules/${scheduleId}/waitlist`, { token }), { status: 403, body: { code: 'FORBIDDEN' } });
+  t.like(await service.request('GET', '/admin/schedules/999999999/waitlist', { token: adminToken }), { status: 404, body: { code: 'SCHEDULE_NOT_FOUND' } });
 });
 
 test('500 users join one booked schedule’s list at once: positions 1..500, no gaps, no duplicates, in the order the entries were taken', async (t) => {
   const { scheduleId } = await heldSchedule();
   const users = await makeUsers(database.db, 500);
   const answers = await Promise.all(users.map((u) => service.request('POST', `/schedules/${scheduleId}/waitlist`, { token: service.tokenFor(u) })));
-  t.deepEqual(answers.filter((a) => a.status !== 201).map((a) => a.status), []);
+  t.deepEqual(
+    answers.filter((a) => a.status !== 201).map((a) => a.status),
+    [],
+  );
   const positions = answers.map((a) => a.body.position as number).sort((x, y) => x - y);
-  t.deepEqual(positions, Array.from({ length: 500 }, (_, i) => i + 1));
+  t.deepEqual(
+    positions,
+    Array.from({ length: 500 }, (_, i) => i + 1),
+  );
   // Each answer's position is its entry's place in join order.
   const byId = [...answers].sort((x, y) => x.body.id - y.body.id);
-  t.deepEqual(byId.map((a) => a.body.position), Array.from({ length: 500 }, (_, i) => i + 1));
+  t.deepEqual(
+    byId.map((a) => a.body.position),
+    Array.from({ length: 500 }, (_, i) => i + 1),
+  );
 });

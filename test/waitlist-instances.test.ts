@@ -77,14 +77,20 @@ test.serial('two instances freeing the same slot at once make exactly one offer'
     await join(a, scheduleId, waiters);
     await b.request('GET', `/schedules/${scheduleId}`);
     // The hold lapses; both instances' actors and the holder's release race to free it.
-    await database.db('schedules').where({ id: scheduleId }).update({ hold_expires_at: new Date(Date.now() - 1000), version: database.db.raw('version + 1') });
+    await database
+      .db('schedules')
+      .where({ id: scheduleId })
+      .update({ hold_expires_at: new Date(Date.now() - 1000), version: database.db.raw('version + 1') });
     await Promise.all([
       a.actors.schedules.ask(scheduleId, { type: 'Expire' }),
       b.actors.schedules.ask(scheduleId, { type: 'Expire' }),
       b.request('DELETE', `/schedules/${scheduleId}/hold`, { token: b.tokenFor(holder!) }),
     ]);
     t.like(await schedule(scheduleId), { status: 'HOLD', held_by: waiters[0] });
-    t.deepEqual((await entriesOf(scheduleId)).map((e) => e.status), ['OFFERED', 'WAITING']);
+    t.deepEqual(
+      (await entriesOf(scheduleId)).map((e) => e.status),
+      ['OFFERED', 'WAITING'],
+    );
     t.is(await offersOf(scheduleId), 1);
     t.is(Number((await database.db('notifications').whereRaw(`(payload->>'scheduleId')::bigint = ?`, [scheduleId]).count({ n: '*' }))[0]!.n), 1);
   }
@@ -112,13 +118,19 @@ test.serial('a hold that skips the lapsed offer’s Expire is not granted over t
   t.is((await a.request('DELETE', `/schedules/${scheduleId}/hold`, { token: a.tokenFor(holder!) })).status, 204);
   t.like(await schedule(scheduleId), { held_by: waiters[0] });
   // The first offer lapses; instance b reads the lapsed hold before anything expires it.
-  await database.db('schedules').where({ id: scheduleId }).update({ hold_expires_at: new Date(Date.now() - 1000), version: database.db.raw('version + 1') });
+  await database
+    .db('schedules')
+    .where({ id: scheduleId })
+    .update({ hold_expires_at: new Date(Date.now() - 1000), version: database.db.raw('version + 1') });
   await b.actors.schedules.refresh(scheduleId);
 
   const sniped = await b.request('POST', `/schedules/${scheduleId}/hold`, { token: b.tokenFor(sniper!) });
   t.is(sniped.status, 409);
   t.like(await schedule(scheduleId), { status: 'HOLD', held_by: waiters[1] });
-  t.deepEqual((await entriesOf(scheduleId)).map((e) => e.status), ['EXPIRED', 'OFFERED']);
+  t.deepEqual(
+    (await entriesOf(scheduleId)).map((e) => e.status),
+    ['EXPIRED', 'OFFERED'],
+  );
 });
 
 test.serial('the free-up and the offer are one statement: any writer freeing the slot gets the waiter’s HOLD back, a rollback undoes both', async (t) => {
@@ -137,13 +149,19 @@ test.serial('the free-up and the offer are one statement: any writer freeing the
     })
     .catch(() => undefined);
   t.like(await schedule(scheduleId), { status: 'HOLD', held_by: holder });
-  t.deepEqual((await entriesOf(scheduleId)).map((e) => e.status), ['WAITING']);
+  t.deepEqual(
+    (await entriesOf(scheduleId)).map((e) => e.status),
+    ['WAITING'],
+  );
   t.is(await offersOf(scheduleId), 0);
   t.is(Number((await database.db('notifications').where({ user_id: waiter }).count({ n: '*' }))[0]!.n), 0);
 
   const { rows } = await database.db.raw(free, [scheduleId]);
   t.like(rows[0], { status: 'HOLD', held_by: waiter });
-  t.deepEqual((await entriesOf(scheduleId)).map((e) => e.status), ['OFFERED']);
+  t.deepEqual(
+    (await entriesOf(scheduleId)).map((e) => e.status),
+    ['OFFERED'],
+  );
   t.is(await offersOf(scheduleId), 1);
 });
 
@@ -157,11 +175,17 @@ test.serial('an offer that lapses where no actor watches it is passed on by the 
   t.is((await gone.request('DELETE', `/schedules/${scheduleId}/hold`, { token: gone.tokenFor(holder!) })).status, 204);
   await gone.close();
   t.like(await schedule(scheduleId), { held_by: waiters[0] });
-  await database.db('schedules').where({ id: scheduleId }).update({ hold_expires_at: new Date(Date.now() - 1000), version: database.db.raw('version + 1') });
+  await database
+    .db('schedules')
+    .where({ id: scheduleId })
+    .update({ hold_expires_at: new Date(Date.now() - 1000), version: database.db.raw('version + 1') });
 
   await b.actors.clock.tick();
   t.like(await schedule(scheduleId), { status: 'HOLD', held_by: waiters[1] });
-  t.deepEqual((await entriesOf(scheduleId)).map((e) => e.status), ['EXPIRED', 'OFFERED']);
+  t.deepEqual(
+    (await entriesOf(scheduleId)).map((e) => e.status),
+    ['EXPIRED', 'OFFERED'],
+  );
 });
 
 test.serial('with Redis, each offer is published once as a WaitlistOffered job on waitlist-offers, and marked published', async (t) => {

@@ -77,8 +77,18 @@ test('a released hold goes to the first waiter: HOLD for them until the offer en
   t.like((await service.request('GET', '/waitlist/mine', { token: second!.token })).body[0], { status: 'WAITING', position: 1 });
 
   // In time order, as the timeline shows them (the offer's row is written first, by the same statement).
-  const events = await database.db('booking_events').where({ schedule_id: scheduleId }).orderBy([{ column: 'at' }, { column: 'id' }]);
-  t.deepEqual(events.map((e) => [e.type, e.user_id]), [['HELD', holder], ['RELEASED', holder], ['OFFERED', first!.userId]]);
+  const events = await database
+    .db('booking_events')
+    .where({ schedule_id: scheduleId })
+    .orderBy([{ column: 'at' }, { column: 'id' }]);
+  t.deepEqual(
+    events.map((e) => [e.type, e.user_id]),
+    [
+      ['HELD', holder],
+      ['RELEASED', holder],
+      ['OFFERED', first!.userId],
+    ],
+  );
   const notes = await database.db('notifications').where({ user_id: first!.userId });
   t.is(notes.length, 1);
   t.like(notes[0].payload, { scheduleId, userId: first!.userId });
@@ -107,9 +117,15 @@ test('the offered waiter reserves and pays: CONFIRMED, the entry ACCEPTED, the l
   t.like((await entriesOf(scheduleId))[1], { user_id: second!.userId, status: 'WAITING' });
 
   const timeline = await database.db('booking_events').where({ schedule_id: scheduleId, user_id: first!.userId }).orderBy('id');
-  t.deepEqual(timeline.map((e) => e.type), ['OFFERED', 'RESERVED', 'PAYMENT_STARTED', 'PAYMENT_APPROVED']);
+  t.deepEqual(
+    timeline.map((e) => e.type),
+    ['OFFERED', 'RESERVED', 'PAYMENT_STARTED', 'PAYMENT_APPROVED'],
+  );
   const shown = await service.request('GET', `/reservations/${created.body.id}/timeline`, { token: first!.token });
-  t.deepEqual(shown.body.map((e: { type: string }) => e.type), ['OFFERED', 'RESERVED', 'PAYMENT_STARTED', 'PAYMENT_APPROVED']);
+  t.deepEqual(
+    shown.body.map((e: { type: string }) => e.type),
+    ['OFFERED', 'RESERVED', 'PAYMENT_STARTED', 'PAYMENT_APPROVED'],
+  );
 
   // A paid reservation canceled (and refunded) frees the slot again: the next waiter's turn.
   const canceled = await service.request('POST', `/reservations/${created.body.id}/cancel`, { token: first!.token, body: { reason: 'ill' } });
@@ -124,7 +140,10 @@ test('a hold that lapses goes to the first waiter (the actor’s own deadline)',
   t.is((await quick.request('POST', `/schedules/${scheduleId}/hold`, { token: quick.tokenFor(holder) })).status, 200);
   const [first] = await waiters(quick, scheduleId, 1);
   // The holder's hold lasts 5 min; make it lapse now and let the actor notice, as its timer would.
-  await database.db('schedules').where({ id: scheduleId }).update({ hold_expires_at: new Date(Date.now() - 1000), version: database.db.raw('version + 1') });
+  await database
+    .db('schedules')
+    .where({ id: scheduleId })
+    .update({ hold_expires_at: new Date(Date.now() - 1000), version: database.db.raw('version + 1') });
   await quick.actors.schedules.refresh(scheduleId);
   const expired = await quick.actors.schedules.ask(scheduleId, { type: 'Expire' });
   t.like(expired, { ok: true, expired: 'HOLD' });
@@ -143,11 +162,17 @@ test('an offer not taken passes to the next waiter; when the list is exhausted t
 
   // No one touches it: the actor's deadline timer lapses the offer (1.5 s) and passes it on.
   await eventually(async () => (await schedule(scheduleId)).held_by === second!.userId, 10_000);
-  t.deepEqual((await entriesOf(scheduleId)).map((e) => e.status), ['EXPIRED', 'OFFERED']);
+  t.deepEqual(
+    (await entriesOf(scheduleId)).map((e) => e.status),
+    ['EXPIRED', 'OFFERED'],
+  );
   t.like((await quick.request('GET', '/waitlist/mine', { token: first!.token })).body[0], { status: 'EXPIRED' });
 
   await eventually(async () => (await schedule(scheduleId)).status === 'AVAILABLE', 10_000);
-  t.deepEqual((await entriesOf(scheduleId)).map((e) => e.status), ['EXPIRED', 'EXPIRED']);
+  t.deepEqual(
+    (await entriesOf(scheduleId)).map((e) => e.status),
+    ['EXPIRED', 'EXPIRED'],
+  );
   t.is((await quick.request('GET', `/schedules/${scheduleId}`)).body.status, 'AVAILABLE');
   // Available again: anyone may hold it.
   t.is((await quick.request('POST', `/schedules/${scheduleId}/hold`, { token })).status, 200);
@@ -164,7 +189,10 @@ test('leaving while offered declines the offer: the next waiter gets it at once'
 
   t.is((await service.request('DELETE', `/schedules/${scheduleId}/waitlist`, { token: first!.token })).status, 204);
   t.like(await schedule(scheduleId), { status: 'HOLD', held_by: second!.userId });
-  t.deepEqual((await entriesOf(scheduleId)).map((e) => e.status), ['LEFT', 'OFFERED']);
+  t.deepEqual(
+    (await entriesOf(scheduleId)).map((e) => e.status),
+    ['LEFT', 'OFFERED'],
+  );
   t.is((await service.request('POST', '/reservations', { token: first!.token, body: { scheduleId, participants: 2 } })).status, 409);
 });
 
@@ -179,7 +207,10 @@ test('a waiter at the hold cap is skipped, keeps their place, and the next waite
 
   t.is((await service.request('DELETE', `/schedules/${scheduleId}/hold`, { token })).status, 204);
   t.like(await schedule(scheduleId), { status: 'HOLD', held_by: next!.userId });
-  t.deepEqual((await entriesOf(scheduleId)).map((e) => e.status), ['WAITING', 'OFFERED']);
+  t.deepEqual(
+    (await entriesOf(scheduleId)).map((e) => e.status),
+    ['WAITING', 'OFFERED'],
+  );
   t.like((await service.request('GET', '/waitlist/mine', { token: busy!.token })).body[0], { status: 'WAITING', position: 1 });
 });
 
@@ -187,7 +218,10 @@ test('an unpaid reservation that lapses frees the slot to the first waiter', asy
   const scheduleId = await makeSchedule(database.db);
   const booked = await bookPending(database.db, service, { scheduleId });
   const [first] = await waiters(service, scheduleId, 1);
-  await database.db('reservations').where({ id: booked.reservationId }).update({ expires_at: new Date(Date.now() - 1000) });
+  await database
+    .db('reservations')
+    .where({ id: booked.reservationId })
+    .update({ expires_at: new Date(Date.now() - 1000) });
   await service.actors.schedules.refresh(scheduleId);
   t.like(await service.actors.schedules.ask(scheduleId, { type: 'Expire' }), { ok: true, expired: 'RESERVATION' });
   t.like(await schedule(scheduleId), { status: 'HOLD', held_by: first!.userId });

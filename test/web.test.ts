@@ -88,9 +88,23 @@ test('the demo user books, pays through the mock checkout, sees it CONFIRMED, an
 
   await checkout(page);
   await page.getByTestId('reservation-status').filter({ hasText: 'CONFIRMED' }).waitFor();
-  const row = await database.db('reservations').join('schedules', 'schedules.id', 'reservations.schedule_id').where('schedules.id', Number(id)).first('reservations.status', 'reservations.participants', 'reservations.amount');
+  const row = await database
+    .db('reservations')
+    .join('schedules', 'schedules.id', 'reservations.schedule_id')
+    .where('schedules.id', Number(id))
+    .first('reservations.status', 'reservations.participants', 'reservations.amount');
   t.like(row, { status: 'CONFIRMED', participants: 3 });
-  t.is(mock.confirmCount((await database.db('reservations').where({ schedule_id: Number(id) }).first('order_id')).order_id), 1);
+  t.is(
+    mock.confirmCount(
+      (
+        await database
+          .db('reservations')
+          .where({ schedule_id: Number(id) })
+          .first('order_id')
+      ).order_id,
+    ),
+    1,
+  );
 
   await page.getByRole('navigation').getByRole('button', { name: 'My reservations' }).click();
   const mine = page.getByTestId('my-reservations');
@@ -99,7 +113,15 @@ test('the demo user books, pays through the mock checkout, sees it CONFIRMED, an
   const refund = await page.getByTestId('refund').textContent();
   t.regex(refund ?? '', /refund ₩[\d,]+ \((DONE|PENDING)\)/);
   await mine.getByTestId('reservation-status').filter({ hasText: 'CANCELED' }).waitFor();
-  t.is((await database.db('reservations').where({ schedule_id: Number(id) }).first('status')).status, 'CANCELED');
+  t.is(
+    (
+      await database
+        .db('reservations')
+        .where({ schedule_id: Number(id) })
+        .first('status')
+    ).status,
+    'CANCELED',
+  );
 });
 
 test('a second browser sees a slot turn HOLD within a second, without a reload', async (t) => {
@@ -140,7 +162,6 @@ test('error codes reach the page: a wrong password, a slot someone else holds, a
   await page.getByTestId('login-submit').click();
   await page.getByRole('button', { name: 'Log out' }).waitFor();
 
-  const theme = themes[2]!.id;
   const taken = await openDay(page, themes[2]!.id);
   const free = (await page.locator('[data-testid="slot"][data-status="AVAILABLE"]').nth(1).getAttribute('data-schedule-id'))!;
   // Someone else takes one: the stream shows it held, and clicking it says why it cannot be had.
@@ -187,8 +208,16 @@ test('an admin blocks a slot and the customer’s page shows it closed; keyboard
   await admin.getByRole('button', { name: 'Admin' }).click();
   await admin.getByLabel('Theme').selectOption(String(theme.id));
   await admin.getByLabel('Date', { exact: true }).first().fill(tomorrowSeoul());
-  const startTime = (await database.db('schedules').where({ id: Number(id) }).first('start_time')).start_time.slice(0, 5);
-  await admin.locator('li', { hasText: `${startTime} AVAILABLE` }).getByRole('button', { name: 'Block' }).click();
+  const startTime = (
+    await database
+      .db('schedules')
+      .where({ id: Number(id) })
+      .first('start_time')
+  ).start_time.slice(0, 5);
+  await admin
+    .locator('li', { hasText: `${startTime} AVAILABLE` })
+    .getByRole('button', { name: 'Block' })
+    .click();
   await t.notThrowsAsync(customer.locator(`[data-testid="slot"][data-schedule-id="${id}"][data-status="BLOCKED"]`).waitFor({ timeout: 2_000 }));
 
   // Keyboard only: focus the next available slot, Enter holds it, Tab to players and reserve.
@@ -202,7 +231,15 @@ test('an admin blocks a slot and the customer’s page shows it closed; keyboard
   t.is(await customer.locator(':focus').getAttribute('data-testid'), 'reserve-button');
   await customer.keyboard.press('Enter');
   await customer.getByTestId('pay-button').waitFor();
-  t.is((await database.db('reservations').where({ schedule_id: Number(nextId), user_id: userId }).first('status'))?.status, 'PENDING');
+  t.is(
+    (
+      await database
+        .db('reservations')
+        .where({ schedule_id: Number(nextId), user_id: userId })
+        .first('status')
+    )?.status,
+    'PENDING',
+  );
 });
 
 test('after a reload, the customer’s own hold shows as theirs and a click picks it up again', async (t) => {
@@ -213,14 +250,20 @@ test('after a reload, the customer’s own hold shows as theirs and a click pick
   const id = await openDay(page, themes[5]!.id);
   await slotOf(page, id).click();
   await page.getByTestId('hold-countdown').waitFor();
-  const before = await database.db('schedules').where({ id: Number(id) }).first('hold_expires_at');
+  const before = await database
+    .db('schedules')
+    .where({ id: Number(id) })
+    .first('hold_expires_at');
   await page.reload();
   await openDay(page, themes[5]!.id);
   await slotOf(page, id).filter({ hasText: 'Yours' }).waitFor();
   await slotOf(page, id).click();
   await page.getByTestId('hold-countdown').waitFor();
   t.is(await slotOf(page, id).getAttribute('data-status'), 'HOLD');
-  const after = await database.db('schedules').where({ id: Number(id) }).first('hold_expires_at', 'held_by');
+  const after = await database
+    .db('schedules')
+    .where({ id: Number(id) })
+    .first('hold_expires_at', 'held_by');
   t.is(after.held_by, userId);
   t.true(after.hold_expires_at.getTime() >= before.hold_expires_at.getTime(), 'still theirs, never shortened');
 });

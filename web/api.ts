@@ -1,23 +1,73 @@
 // The service's HTTP API as the page uses it: same origin, the login cookie, JSON in and out.
 
-export interface User { id: number; email: string; name: string; role: 'USER' | 'ADMIN' }
-export interface Store { id: number; name: string; address: string }
-export interface Theme { id: number; storeId: number; name: string; description: string; price: number; durationMinutes: number; minPlayers: number; maxPlayers: number; difficulty: number }
+export interface User {
+  id: number;
+  email: string;
+  name: string;
+  role: 'USER' | 'ADMIN';
+}
+export interface Store {
+  id: number;
+  name: string;
+  address: string;
+}
+export interface Theme {
+  id: number;
+  storeId: number;
+  name: string;
+  description: string;
+  price: number;
+  durationMinutes: number;
+  minPlayers: number;
+  maxPlayers: number;
+  difficulty: number;
+}
 export type SlotStatus = 'AVAILABLE' | 'HOLD' | 'RESERVED' | 'BLOCKED';
-export interface Slot { id: number; themeId: number; date: string; startTime: string; status: SlotStatus }
-export interface Hold { scheduleId: number; status: string; holdExpiresAt: string }
-export interface Pending { id: number; scheduleId: number; status: string; orderId: string; amount: number; expiresAt: string }
+export interface Slot {
+  id: number;
+  themeId: number;
+  date: string;
+  startTime: string;
+  status: SlotStatus;
+}
+export interface Hold {
+  scheduleId: number;
+  status: string;
+  holdExpiresAt: string;
+}
+export interface Pending {
+  id: number;
+  scheduleId: number;
+  status: string;
+  orderId: string;
+  amount: number;
+  expiresAt: string;
+}
 export interface Reservation {
-  id: number; scheduleId: number; status: string; orderId: string; amount: number; participants: number; expiresAt: string;
+  id: number;
+  scheduleId: number;
+  status: string;
+  orderId: string;
+  amount: number;
+  participants: number;
+  expiresAt: string;
   theme: { id: number; name: string; storeId: number };
   schedule: { id: number; date: string; startTime: string };
   payment: { amount: number; status: string; method: string | null; refundedAmount: number } | null;
 }
-export interface Refund { status: 'DONE' | 'PENDING' | 'NONE'; amount: number }
+export interface Refund {
+  status: 'DONE' | 'PENDING' | 'NONE';
+  amount: number;
+}
 
 /** A refusal: the API's `{code, message}` and whatever else it said (attempts, payOnSite, max…). */
 export class ApiError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string, readonly details: Record<string, unknown> = {}) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details: Record<string, unknown> = {},
+  ) {
     super(message);
   }
 }

@@ -25,7 +25,13 @@ export function useDaySlots(themeId: number | null, date: string): { slots: Live
     });
     source.addEventListener('schedule', (e) => {
       const c = JSON.parse((e as MessageEvent<string>).data) as { id: number; status: SlotStatus; holdExpiresAt?: string; version: number };
-      setSlots((list) => list && list.map((s) => (s.id === c.id && c.version > s.version ? { ...s, status: c.status, version: c.version, ...(c.holdExpiresAt ? { holdExpiresAt: c.holdExpiresAt } : { holdExpiresAt: undefined }) } : s)));
+      setSlots(
+        (list) =>
+          list &&
+          list.map((s) =>
+            s.id === c.id && c.version > s.version ? { ...s, status: c.status, version: c.version, ...(c.holdExpiresAt ? { holdExpiresAt: c.holdExpiresAt } : { holdExpiresAt: undefined }) } : s,
+          ),
+      );
     });
     return () => source.close();
   }, [themeId, date]);

@@ -46,10 +46,24 @@ function App() {
   let main;
   if (user === undefined) main = html`<p>Loading…</p>`;
   else if (view === 'checkout-success' || view === 'checkout-fail') main = html`<${CheckoutReturn} kind=${view === 'checkout-success' ? 'success' : 'fail'} onDone=${() => go('mine')} />`;
-  else if (view === 'account' || (!user && view !== 'book')) main = html`<${Account} onSignedIn=${(u: User) => { setUser(u); go('book'); }} />`;
+  else if (view === 'account' || (!user && view !== 'book'))
+    main = html`<${Account}
+      onSignedIn=${(u: User) => {
+        setUser(u);
+        go('book');
+      }}
+    />`;
   else if (view === 'mine') main = html`<${Mine} reservations=${reservations} holds=${holds} />`;
   else if (view === 'admin' && user?.role === 'ADMIN') main = html`<${Admin} />`;
-  else main = html`<${Book} user=${user} holds=${holds} onNeedLogin=${() => { go('account'); setError('Please log in to hold a time slot.'); }} />`;
+  else
+    main = html`<${Book}
+      user=${user}
+      holds=${holds}
+      onNeedLogin=${() => {
+        go('account');
+        setError('Please log in to hold a time slot.');
+      }}
+    />`;
 
   return html`
     <header>

@@ -78,6 +78,10 @@ export function split(a: Snapshot, b: Snapshot, wallS: number, serverPid: number
   const wrk = cores(b.reapedChildren - a.reapedChildren);
   const machine = cores(b.machineBusy - a.machineBusy);
   const irq = cores(b.irq - a.irq);
-  const otherTop = others.sort((x, y) => y[1] - x[1]).slice(0, 3).filter(([, c]) => c >= 0.05).map(([n, c]) => `${n} ${c.toFixed(2)}`);
+  const otherTop = others
+    .sort((x, y) => y[1] - x[1])
+    .slice(0, 3)
+    .filter(([, c]) => c >= 0.05)
+    .map(([n, c]) => `${n} ${c.toFixed(2)}`);
   return { server, postgres, wrk, irq, machine, other: Math.max(0, machine - server - postgres - wrk - irq), otherTop };
 }

@@ -63,7 +63,9 @@ let blocks = 0;
 export async function makeScheduleBlock(db: Db, count: number): Promise<{ firstId: number; count: number }> {
   blocks += 1;
   const tag = `${process.pid}-${blocks}-${randomBytes(3).toString('hex')}`;
-  const [store] = await db('stores').insert({ name: `Bench store ${tag}`, address: 'Seoul' }).returning('id');
+  const [store] = await db('stores')
+    .insert({ name: `Bench store ${tag}`, address: 'Seoul' })
+    .returning('id');
   const [theme] = await db('themes')
     .insert({ store_id: store.id, name: `Bench theme ${tag}`, price: 25000, duration_minutes: 60, min_players: 2, max_players: 6, difficulty: 3 })
     .returning('id');

@@ -41,8 +41,20 @@ export function wrkVersion(): string | null {
 
 export async function runWrk(o: WrkOptions): Promise<WrkResult> {
   const args = [
-    `-t${o.threads}`, `-c${o.connections}`, `-d${o.durationS}s`, `--timeout`, `${o.timeoutS}s`,
-    '-s', HOLD_LUA, o.url, '--', o.mode, o.tokensFile, String(o.firstId), String(o.count), String(o.threads),
+    `-t${o.threads}`,
+    `-c${o.connections}`,
+    `-d${o.durationS}s`,
+    `--timeout`,
+    `${o.timeoutS}s`,
+    '-s',
+    HOLD_LUA,
+    o.url,
+    '--',
+    o.mode,
+    o.tokensFile,
+    String(o.firstId),
+    String(o.count),
+    String(o.threads),
   ];
   const child = spawn('wrk', args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
@@ -53,10 +65,13 @@ export async function runWrk(o: WrkOptions): Promise<WrkResult> {
   const line = out.split('\n').find((l) => l.startsWith('BENCH_JSON '));
   if (code !== 0 || !line) throw new Error(`wrk failed (exit ${code}):\n${out}\n${err}`);
   const j = JSON.parse(line.slice('BENCH_JSON '.length)) as {
-    requests: number; duration_us: number;
+    requests: number;
+    duration_us: number;
     errors: WrkResult['errors'];
     latency_us: Record<'p50' | 'p90' | 'p99' | 'p999' | 'max' | 'mean', number>;
-    statuses: Record<string, number>; winners: Record<string, number>; used: number;
+    statuses: Record<string, number>;
+    winners: Record<string, number>;
+    used: number;
   };
   const ms = (us: number) => Math.round(us) / 1000;
   const durationS = j.duration_us / 1e6;

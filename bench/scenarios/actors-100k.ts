@@ -47,7 +47,14 @@ export async function run(ctx: Ctx): Promise<ScenarioReport> {
   try {
     const actors = async () => {
       const m = await scrape(server.url);
-      return { live: gauge(m, 'schedule_actors{state="live"}') ?? NaN, spawned: gauge(m, 'schedule_actors{state="spawned"}') ?? NaN, evicted: gauge(m, 'schedule_actors{state="evicted"}') ?? 0, heap: gauge(m, 'nodejs_heap_size_used_bytes') ?? NaN, heapTotal: gauge(m, 'nodejs_heap_size_total_bytes') ?? NaN, external: gauge(m, 'nodejs_external_memory_bytes') ?? NaN };
+      return {
+        live: gauge(m, 'schedule_actors{state="live"}') ?? NaN,
+        spawned: gauge(m, 'schedule_actors{state="spawned"}') ?? NaN,
+        evicted: gauge(m, 'schedule_actors{state="evicted"}') ?? 0,
+        heap: gauge(m, 'nodejs_heap_size_used_bytes') ?? NaN,
+        heapTotal: gauge(m, 'nodejs_heap_size_total_bytes') ?? NaN,
+        external: gauge(m, 'nodejs_external_memory_bytes') ?? NaN,
+      };
     };
     const samples: Sample[] = [];
     const t0 = monoS();
@@ -78,7 +85,14 @@ export async function run(ctx: Ctx): Promise<ScenarioReport> {
     const w0 = performance.now();
     let r;
     try {
-      r = await runLt({ ...spec, durationS: o.durationS ?? 300, firstId: block.firstId, count: ACTORS, label: 'actors-100k', extra: () => `RSS ${fmt((last()?.rss ?? 0) / MB)} MB, ${fmt(last()?.live)} live actors` });
+      r = await runLt({
+        ...spec,
+        durationS: o.durationS ?? 300,
+        firstId: block.firstId,
+        count: ACTORS,
+        label: 'actors-100k',
+        extra: () => `RSS ${fmt((last()?.rss ?? 0) / MB)} MB, ${fmt(last()?.live)} live actors`,
+      });
     } finally {
       clearInterval(timer);
     }
@@ -111,7 +125,12 @@ export async function run(ctx: Ctx): Promise<ScenarioReport> {
       targets: [
         target('actors-100k', 'RSS after passivation vs start', after.rss / start.rss, '<', 1.5),
         check('actors-100k', 'every actor passivated', allGone, `${fmt(after.live)} live after ${fmt(after.t - start.t)} s`),
-        check('actors-100k', 'one actor per schedule touched', spawned >= answered * 0.99 && spawned <= r.used, `${fmt(spawned)} spawned, ${fmt(answered)} answered, ${fmt(Math.min(r.used, ACTORS))} ids sent`),
+        check(
+          'actors-100k',
+          'one actor per schedule touched',
+          spawned >= answered * 0.99 && spawned <= r.used,
+          `${fmt(spawned)} spawned, ${fmt(answered)} answered, ${fmt(Math.min(r.used, ACTORS))} ids sent`,
+        ),
       ],
       notes: [
         `${fmt(ACTORS)} distinct schedules, GET /schedules/:id on even ids and POST hold on odd ones, ${spec.connections} connections, ${fmt(r.durationS, 1)} s; ${fmt(spawned / r.durationS)} actors/s created`,
@@ -122,7 +141,14 @@ export async function run(ctx: Ctx): Promise<ScenarioReport> {
       ],
       charts: [
         ...chartsOf('actors-100k', [{ name: 'service', samples: r.samples }]),
-        { title: 'actors-100k: server memory', unit: 'MB', lines: [{ name: 'RSS', points: during.map((s) => [s.t - start.t, s.rss / MB]) }, { name: 'V8 heap used', points: during.map((s) => [s.t - start.t, s.heap / MB]) }] },
+        {
+          title: 'actors-100k: server memory',
+          unit: 'MB',
+          lines: [
+            { name: 'RSS', points: during.map((s) => [s.t - start.t, s.rss / MB]) },
+            { name: 'V8 heap used', points: during.map((s) => [s.t - start.t, s.heap / MB]) },
+          ],
+        },
         { title: 'actors-100k: live schedule actors', unit: 'actors', lines: [{ name: 'live', points: during.map((s) => [s.t - start.t, s.live]) }] },
       ],
       raw: { spawned, answered, start, peak, after, maxRss, perActor, bytes, samples, wrk: r },

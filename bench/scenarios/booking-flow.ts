@@ -50,7 +50,10 @@ async function checks(ctx: Ctx, mock: (Started & { secretKey: string }) | null) 
   // Approval (at the gateway, to the ms) to CONFIRMED (the attempt settled in the same transaction).
   const settled: { order_id: string; settled_at: Date; created_at: Date }[] = await db('payment_attempts').where('outcome', 'APPROVED').select('order_id', 'settled_at', 'created_at');
   const approvedAt = mockStats?.approvedAtMsByOrderId ?? {};
-  const lags = settled.filter((a) => approvedAt[a.order_id] !== undefined).map((a) => a.settled_at.getTime() - approvedAt[a.order_id]!).sort((x, y) => x - y);
+  const lags = settled
+    .filter((a) => approvedAt[a.order_id] !== undefined)
+    .map((a) => a.settled_at.getTime() - approvedAt[a.order_id]!)
+    .sort((x, y) => x - y);
   // An attempt the request itself could not settle took longer than its two tries and the backoff.
   const byReconciler = settled.filter((a) => a.settled_at.getTime() - a.created_at.getTime() > 3 * GATEWAY_TIMEOUT_MS + 500).length;
   const gateway = mock ? createTossClient({ baseUrl: mock.url, secretKey: mock.secretKey, timeoutMs: 10_000 }) : null;
@@ -127,7 +130,12 @@ export async function run(ctx: Ctx): Promise<ScenarioReport> {
       targets: [
         target('booking-flow', 'hot-hold p99 during the flow vs alone', p99Ratio, '<=', 2),
         check('booking-flow', 'no schedule with two active reservations', c.doubleActive === 0, `${c.doubleActive} schedules`),
-        check('booking-flow', 'mock confirms = CONFIRMED reservations', c.mockConfirms === null ? null : consistent, c.mockConfirms === null ? 'n/a (no --mock)' : `${fmt(c.mockConfirms)} / ${fmt(c.confirmed)}`),
+        check(
+          'booking-flow',
+          'mock confirms = CONFIRMED reservations',
+          c.mockConfirms === null ? null : consistent,
+          c.mockConfirms === null ? 'n/a (no --mock)' : `${fmt(c.mockConfirms)} / ${fmt(c.confirmed)}`,
+        ),
         check(
           'booking-flow',
           'reconciliation report: 0 charged without a booking, 0 booked without a payment',
@@ -143,7 +151,10 @@ export async function run(ctx: Ctx): Promise<ScenarioReport> {
         'p99 raw of the flow rows: the pay step; ceiling and lock baseline: n/a (the flow is bound by the gateway latency; the hold probe is its own reference)',
       ],
       charts: [
-        ...chartsOf('booking flow alone, per step', ['hold', 'reserve', 'pay'].map((k) => ({ name: k, samples: alone.r.samples, series: k }))).slice(0, 1),
+        ...chartsOf(
+          'booking flow alone, per step',
+          ['hold', 'reserve', 'pay'].map((k) => ({ name: k, samples: alone.r.samples, series: k })),
+        ).slice(0, 1),
         ...chartsOf('hot holds alone vs during the flow', [
           { name: 'hot holds alone', samples: holdsAlone.r.samples },
           { name: 'hot holds during the flow', samples: holdsDuring.r.samples },

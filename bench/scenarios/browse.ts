@@ -31,7 +31,9 @@ const SLOTS = 12; // 10:00 .. 21:00
 async function makeCatalogue(ctx: Ctx): Promise<{ themeIds: number[]; scheduleIds: number[]; today: string }> {
   const db = ctx.bench.db;
   const tag = randomBytes(3).toString('hex');
-  const [store] = await db('stores').insert({ name: `Browse store ${tag}`, address: 'Seoul' }).returning('id');
+  const [store] = await db('stores')
+    .insert({ name: `Browse store ${tag}`, address: 'Seoul' })
+    .returning('id');
   const themes: { id: number }[] = await db('themes')
     .insert(Array.from({ length: THEMES }, (_, i) => ({ store_id: store.id, name: `Browse theme ${i + 1}`, price: 25000, duration_minutes: 60, min_players: 2, max_players: 6, difficulty: 3 })))
     .returning('id');
@@ -50,7 +52,7 @@ async function makeCatalogue(ctx: Ctx): Promise<{ themeIds: number[]; scheduleId
 export async function run(ctx: Ctx): Promise<ScenarioReport> {
   const { themeIds, scheduleIds, today } = await makeCatalogue(ctx);
   let seed = 12345;
-  const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % n);
+  const rand = (n: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
   const paths: string[] = [];
   for (const t of themeIds) for (let d = 0; d < DAYS; d += 1) for (let k = 0; k < 3; k += 1) paths.push(`/themes/${t}/schedules?date=${addDays(today, d)}`);
   for (let k = 0; k < 28; k += 1) paths.push('/themes');
@@ -103,10 +105,17 @@ export async function run(ctx: Ctx): Promise<ScenarioReport> {
     notes: [
       `${spec.connections} connections, ${spec.durationS} s; ${paths.length} paths in rotation: 60 % day listings (${THEMES} themes x ${DAYS} Seoul days from ${today}), 10 % /themes, 30 % /schedules/:id`,
       `service time per route (mean, server side, from /metrics): ${routes}`,
-      ...(o.rounds > 1 ? [`${o.rounds} interleaved rounds, req/s per round: bare-koa ${bares.map((m) => Math.round(m.r.rps).toLocaleString('en-US')).join(' / ')}; service ${services.map((s) => Math.round(s.m.r.rps).toLocaleString('en-US')).join(' / ')}`] : []),
+      ...(o.rounds > 1
+        ? [
+            `${o.rounds} interleaved rounds, req/s per round: bare-koa ${bares.map((m) => Math.round(m.r.rps).toLocaleString('en-US')).join(' / ')}; service ${services.map((s) => Math.round(s.m.r.rps).toLocaleString('en-US')).join(' / ')}`,
+          ]
+        : []),
       'lock baseline: n/a (reads take no lock)',
     ],
-    charts: chartsOf('browse', [{ name: 'bare-Koa ceiling', samples: bare.r.samples }, { name: 'service', samples: svc.r.samples }]),
+    charts: chartsOf('browse', [
+      { name: 'bare-Koa ceiling', samples: bare.r.samples },
+      { name: 'service', samples: svc.r.samples },
+    ]),
     raw: { spec, bare, service: svc, routes },
   };
 }

@@ -129,7 +129,10 @@ export async function run(ctx: Ctx): Promise<ScenarioReport> {
       reservations.push(reserved.body.id as number);
       const { id, orderId, amount } = reserved.body as { id: number; orderId: string; amount: number };
       // The payment widget's step: the mock's checkout issues the paymentKey for this order and amount.
-      const session = await fetch(`${mock.url}/__mock/checkout`, { method: 'POST', body: JSON.stringify({ orderId, amount }) }).then((r) => r.json() as Promise<{ paymentKey?: string }>, () => ({}) as { paymentKey?: string });
+      const session = await fetch(`${mock.url}/__mock/checkout`, { method: 'POST', body: JSON.stringify({ orderId, amount }) }).then(
+        (r) => r.json() as Promise<{ paymentKey?: string }>,
+        () => ({}) as { paymentKey?: string },
+      );
       await call('pay', 'POST', '/orders', u.token, { reservationId: id, paymentKey: session.paymentKey ?? `chaos_${run}_${id}`, orderId, amount });
     }
   };
@@ -181,7 +184,12 @@ export async function run(ctx: Ctx): Promise<ScenarioReport> {
   const loginRows = new Set((await db('login_history').where('user_agent', 'like', `chaos-${run}-%`).select('user_agent')).map((r: { user_agent: string }) => r.user_agent));
   const ids = holds.map((h) => h.scheduleId);
   const events: { schedule_id: number; user_id: number; type: string; reservation_id: number | null }[] = [];
-  for (let i = 0; i < ids.length; i += 5_000) events.push(...(await db('booking_events').whereIn('schedule_id', ids.slice(i, i + 5_000)).select('schedule_id', 'user_id', 'type', 'reservation_id')));
+  for (let i = 0; i < ids.length; i += 5_000)
+    events.push(
+      ...(await db('booking_events')
+        .whereIn('schedule_id', ids.slice(i, i + 5_000))
+        .select('schedule_id', 'user_id', 'type', 'reservation_id')),
+    );
   const held = new Set(events.filter((e) => e.type === 'HELD').map((e) => `${e.schedule_id}:${e.user_id}`));
   const reservedEv = new Set(events.filter((e) => e.type === 'RESERVED').map((e) => e.reservation_id));
   const lost = {
@@ -194,7 +202,10 @@ export async function run(ctx: Ctx): Promise<ScenarioReport> {
   const charged = Object.entries(stats.confirmsByOrderId);
   const settled: { order_id: string; status: string; refund_status: string | null }[] = await db('reservations as r')
     .leftJoin('payments as p', 'p.reservation_id', 'r.id')
-    .whereIn('r.order_id', charged.map(([o]) => o))
+    .whereIn(
+      'r.order_id',
+      charged.map(([o]) => o),
+    )
     .select('r.order_id', 'r.status', 'p.refund_status');
   const byOrder = new Map(settled.map((s) => [s.order_id, s]));
   const money = {
@@ -216,7 +227,10 @@ export async function run(ctx: Ctx): Promise<ScenarioReport> {
     const mine = answers.filter((a) => a.phase === p.name);
     const byStatus = new Map<number, number>();
     for (const a of mine) byStatus.set(a.status, (byStatus.get(a.status) ?? 0) + 1);
-    const p99 = pct(mine.filter((a) => a.status !== 0).map((a) => a.ms), 99);
+    const p99 = pct(
+      mine.filter((a) => a.status !== 0).map((a) => a.ms),
+      99,
+    );
     if (p.name.startsWith('database stall')) worstStallP99 = p99;
     const seconds = Math.max(0.001, (p.end - p.start) / 1000);
     let recovery = '';
@@ -233,7 +247,10 @@ export async function run(ctx: Ctx): Promise<ScenarioReport> {
       run: p.name,
       rate: mine.length / seconds,
       unit: 'answers/s',
-      p50: pct(mine.map((a) => a.ms), 50),
+      p50: pct(
+        mine.map((a) => a.ms),
+        50,
+      ),
       p99,
       p99raw: null,
       errors: String(byStatus.get(500) ?? 0),
@@ -241,7 +258,10 @@ export async function run(ctx: Ctx): Promise<ScenarioReport> {
       vsLock: null,
       vsFlash: null,
       cpu: null,
-      check: `${[...byStatus].sort(([a], [b]) => a - b).map(([s, n]) => `${s === 0 ? 'no answer' : s}:${fmt(n)}`).join(' ')}${failedSteps(mine)}${recovery}`,
+      check: `${[...byStatus]
+        .sort(([a], [b]) => a - b)
+        .map(([s, n]) => `${s === 0 ? 'no answer' : s}:${fmt(n)}`)
+        .join(' ')}${failedSteps(mine)}${recovery}`,
     });
   }
   const five00 = answers.filter((a) => a.status === 500).length;

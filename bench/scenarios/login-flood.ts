@@ -27,10 +27,21 @@ interface RealLogin {
 function loginFrom(url: URL, localAddress: string, body: string): Promise<RealLogin> {
   const started = performance.now();
   return new Promise((resolve) => {
-    const req = request({ host: url.hostname, port: url.port, path: '/auth/login', method: 'POST', localAddress, agent: false, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve({ ms: performance.now() - started, status: res.statusCode ?? 0 }));
-    });
+    const req = request(
+      {
+        host: url.hostname,
+        port: url.port,
+        path: '/auth/login',
+        method: 'POST',
+        localAddress,
+        agent: false,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve({ ms: performance.now() - started, status: res.statusCode ?? 0 }));
+      },
+    );
     req.setTimeout(60_000, () => req.destroy());
     req.on('error', () => resolve({ ms: performance.now() - started, status: 0 }));
     req.end(body);
@@ -67,8 +78,14 @@ export async function run(ctx: Ctx): Promise<ScenarioReport> {
     await Promise.all(realUsers);
 
     const ok = logins.filter((l) => l.status === 200);
-    const p50 = quantile(ok.map((l) => l.ms), 0.5);
-    const p99 = quantile(ok.map((l) => l.ms), 0.99);
+    const p50 = quantile(
+      ok.map((l) => l.ms),
+      0.5,
+    );
+    const p99 = quantile(
+      ok.map((l) => l.ms),
+      0.99,
+    );
     const statuses = svc.r.statuses;
     const floodTotal = Object.values(statuses).reduce((a, b) => a + b, 0);
     const share = (s: string) => (floodTotal ? (statuses[s] ?? 0) / floodTotal : 0);
@@ -77,8 +94,20 @@ export async function run(ctx: Ctx): Promise<ScenarioReport> {
     return {
       scenario: 'login-flood',
       rows: [
-        { ...row('login-flood', `flood: wrong passwords on ${FLOOD_ACCOUNTS} accounts`, svc.r, { cpu: svc.cpu }), check: `429 ${(share('429') * 100).toFixed(1)} %, 401 ${(share('401') * 100).toFixed(2)} %, 503 ${(share('503') * 100).toFixed(2)} %` },
-        { ...row('login-flood', `${REAL_USERS} real users, one address each`, svc.r), rate: ok.length / svc.r.durationS, unit: 'logins/s', p50, p99, p99raw: null, errors: String(realBad), check: `${ok.length} of ${logins.length} logins ok` },
+        {
+          ...row('login-flood', `flood: wrong passwords on ${FLOOD_ACCOUNTS} accounts`, svc.r, { cpu: svc.cpu }),
+          check: `429 ${(share('429') * 100).toFixed(1)} %, 401 ${(share('401') * 100).toFixed(2)} %, 503 ${(share('503') * 100).toFixed(2)} %`,
+        },
+        {
+          ...row('login-flood', `${REAL_USERS} real users, one address each`, svc.r),
+          rate: ok.length / svc.r.durationS,
+          unit: 'logins/s',
+          p50,
+          p99,
+          p99raw: null,
+          errors: String(realBad),
+          check: `${ok.length} of ${logins.length} logins ok`,
+        },
       ],
       targets: [
         check('login-flood', 'every real login succeeds', realBad === 0, `${realBad} of ${logins.length} refused or failed`),
@@ -87,7 +116,9 @@ export async function run(ctx: Ctx): Promise<ScenarioReport> {
       ],
       notes: [
         `${spec.connections} connections of wrong passwords on ${FLOOD_ACCOUNTS} accounts from 127.0.0.1 for ${spec.durationS} s; ${REAL_USERS} real users from 127.0.0.2-${REAL_USERS + 1}, each logging in again as soon as it is answered`,
-        `flood answers by status: ${Object.entries(statuses).map(([s, n]) => `${s} ${fmt(n)}`).join(', ')}`,
+        `flood answers by status: ${Object.entries(statuses)
+          .map(([s, n]) => `${s} ${fmt(n)}`)
+          .join(', ')}`,
       ],
       charts: [],
       raw: { spec, statuses, logins: logins.length, ok: ok.length, p50, p99 },

@@ -26,7 +26,11 @@ const HASH_SECONDS = 8;
 async function hashOnce(ctx: Ctx): Promise<{ perSecond: number; pool: number; cores: number; cpu: CpuSplit }> {
   const before = snapshot();
   const t0 = performance.now();
-  const child = spawn(process.execPath, [ENTRIES['hash-ceiling'], String(HASH_SECONDS)], { cwd: ROOT, env: { ...process.env, UV_THREADPOOL_SIZE: String(ctx.uvPool) }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [ENTRIES['hash-ceiling'], String(HASH_SECONDS)], {
+    cwd: ROOT,
+    env: { ...process.env, UV_THREADPOOL_SIZE: String(ctx.uvPool) },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
@@ -93,8 +97,24 @@ export async function run(ctx: Ctx): Promise<ScenarioReport> {
     const historyCheck = `${rowsOk ? 'OK' : 'FAIL'} ${fmt(rows)} history rows for ${fmt(logins)} logins served${flushed.settled ? '' : ' (not settled)'}; ${fmt(svc.r.statuses['503'] ?? 0)} shed (503 + Retry-After) past LOGIN_QUEUE_MAX`;
     const rowsList = [
       row('login-storm', 'bare-Koa ceiling', bare.r, { cpu: bare.cpu, vsBare: 1, unit: 'req/s' }),
-      { ...row('login-storm', `password-hash ceiling (UV_THREADPOOL_SIZE=${ceiling.pool})${ceiling.attempts > 1 ? ` [best of ${ceiling.attempts}]` : ''}`, svc.r), rate: ceiling.perSecond, unit: 'hashes/s', p50: null, p99: null, p99raw: null, errors: '-', cpu: ceiling.cpu, check: `${ceiling.cores.toFixed(2)} cores in the hashing process` },
-      row('login-storm', o.target ? `service ${o.target.origin}` : 'service', svc.r, { cpu: svc.cpu, rate: loginsPerS, unit: 'logins/s', vsBare: ratio(loginsPerS, bare.r.rps), check: `${vsHash === null ? 'n/a' : vsHash.toFixed(2)}x hash ceiling; ${historyCheck}` }),
+      {
+        ...row('login-storm', `password-hash ceiling (UV_THREADPOOL_SIZE=${ceiling.pool})${ceiling.attempts > 1 ? ` [best of ${ceiling.attempts}]` : ''}`, svc.r),
+        rate: ceiling.perSecond,
+        unit: 'hashes/s',
+        p50: null,
+        p99: null,
+        p99raw: null,
+        errors: '-',
+        cpu: ceiling.cpu,
+        check: `${ceiling.cores.toFixed(2)} cores in the hashing process`,
+      },
+      row('login-storm', o.target ? `service ${o.target.origin}` : 'service', svc.r, {
+        cpu: svc.cpu,
+        rate: loginsPerS,
+        unit: 'logins/s',
+        vsBare: ratio(loginsPerS, bare.r.rps),
+        check: `${vsHash === null ? 'n/a' : vsHash.toFixed(2)}x hash ceiling; ${historyCheck}`,
+      }),
     ];
     return {
       scenario: 'login-storm',
@@ -103,8 +123,10 @@ export async function run(ctx: Ctx): Promise<ScenarioReport> {
         check('login-storm', 'no errors', errorCount(svc.r) === 0, `${errorCount(svc.r)} errors (wrk timeouts ${svc.r.errors.timeout})`),
         target('login-storm', 'logins/s vs password-hash ceiling', vsHash, '>=', 0.9),
         {
-          scenario: 'login-storm', name: 'INSERT statements for the history rows',
-          value: statements === null ? 'n/a' : `${fmt(statements)}`, target: `<= ${fmt(Math.floor(rows / 50))} (rows / 50)`,
+          scenario: 'login-storm',
+          name: 'INSERT statements for the history rows',
+          value: statements === null ? 'n/a' : `${fmt(statements)}`,
+          target: `<= ${fmt(Math.floor(rows / 50))} (rows / 50)`,
           pass: statements === null ? null : statements <= rows / 50,
         },
         check('login-storm', 'every login recorded once', rowsOk, `${fmt(rows)} rows / ${fmt(logins)} logins`),
@@ -114,7 +136,10 @@ export async function run(ctx: Ctx): Promise<ScenarioReport> {
         `history: ${fmt(rows)} rows written after the run (table count), gauge written ${written === null ? 'n/a' : fmt(written)}, ${statements === null ? 'n/a' : fmt(statements)} INSERT statements${statements ? ` (${fmt(rows / statements, 1)} rows each)` : ''}`,
         `password-hash ceiling: ${fmt(ceiling.perSecond, 1)} verifyPassword/s over ${HASH_SECONDS} s in a child process, ${ceiling.pool * 2} in flight, ${ceiling.cores.toFixed(2)} cores used by it (${ceiling.cpu.other.toFixed(2)} by other work); lock baseline: n/a (logins take no lock)`,
       ],
-      charts: chartsOf('login-storm', [{ name: 'bare-Koa ceiling', samples: bare.r.samples }, { name: 'service', samples: svc.r.samples }]),
+      charts: chartsOf('login-storm', [
+        { name: 'bare-Koa ceiling', samples: bare.r.samples },
+        { name: 'service', samples: svc.r.samples },
+      ]),
       raw: { spec, ceiling, bare, service: svc, logins, rows, statements, written },
     };
   } finally {

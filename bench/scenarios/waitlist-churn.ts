@@ -44,7 +44,11 @@ export async function run(ctx: Ctx): Promise<ScenarioReport> {
   const scheduleIds = Array.from({ length: SCHEDULES }, (_, i) => firstId + i);
   const server = await ctx.startServer('service', { WAITLIST_OFFER_TTL_MS: String(OFFER_TTL_MS), WAITLIST_MAX_PER_USER: '1000000' });
   const call = async (method: string, path: string, token: string, body?: unknown) => {
-    const res = await fetch(server.url + path, { method, headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined });
+    const res = await fetch(server.url + path, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
     const text = await res.text();
     return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : undefined };
   };
@@ -125,8 +129,19 @@ export async function run(ctx: Ctx): Promise<ScenarioReport> {
     const p = (xs: number[], q: number) => quantile(xs, q);
     log(`waitlist-churn: ${offers} offers in ${churnS.toFixed(1)} s (${fmt(offers / churnS, 1)}/s); delay p50 ${fmt(p(all, 0.5), 1)} ms, p99 ${fmt(p(all, 0.99), 1)} ms`);
     const delayRow = (run: string, xs: number[], note: string): Row => ({
-      scenario: 'waitlist-churn', run, rate: xs.length / churnS, unit: 'offers/s', p50: p(xs, 0.5), p99: p(xs, 0.99), p99raw: null, errors: '0',
-      vsBare: null, vsLock: null, vsFlash: null, cpu: null, check: note,
+      scenario: 'waitlist-churn',
+      run,
+      rate: xs.length / churnS,
+      unit: 'offers/s',
+      p50: p(xs, 0.5),
+      p99: p(xs, 0.99),
+      p99raw: null,
+      errors: '0',
+      vsBare: null,
+      vsLock: null,
+      vsFlash: null,
+      cpu: null,
+      check: note,
     });
     return {
       scenario: 'waitlist-churn',
@@ -141,14 +156,28 @@ export async function run(ctx: Ctx): Promise<ScenarioReport> {
         check('waitlist-churn', 'never offered to two users at once', overlaps === 0, `${overlaps} overlapping offers`),
         check('waitlist-churn', 'no waiter skipped (offered in join order, all offered)', outOfOrder === 0 && notOffered === 0, `${outOfOrder} out of order, ${notOffered} never offered`),
         check('waitlist-churn', 'one OFFERED event per offer', events === offers, `${events} events, ${offers} offers`),
-        check('waitlist-churn', 'every list exhausted, every schedule AVAILABLE', finals.every((f) => f.status === 'AVAILABLE'), `${finals.filter((f) => f.status === 'AVAILABLE').length} of ${SCHEDULES} AVAILABLE`),
+        check(
+          'waitlist-churn',
+          'every list exhausted, every schedule AVAILABLE',
+          finals.every((f) => f.status === 'AVAILABLE'),
+          `${finals.filter((f) => f.status === 'AVAILABLE').length} of ${SCHEDULES} AVAILABLE`,
+        ),
       ],
       notes: [
         `${SCHEDULES} schedules × ${WAITERS_PER_SCHEDULE} waiters; WAITLIST_OFFER_TTL_MS ${OFFER_TTL_MS}; every other offer released at once, the rest left to lapse (the actor's deadline timer, 25 ms slack)`,
         'a cancel or release frees the slot and makes the offer in one statement: its delay is 0 by construction; the row "request sent → offer" is the HTTP request up to that statement',
       ],
       charts: [],
-      raw: { offers, churnS, events, overlaps, outOfOrder, notOffered, released: { n: released.length, p50: p(released, 0.5), p99: p(released, 0.99) }, lapsed: { n: lapsed.length, p50: p(lapsed, 0.5), p99: p(lapsed, 0.99) } },
+      raw: {
+        offers,
+        churnS,
+        events,
+        overlaps,
+        outOfOrder,
+        notOffered,
+        released: { n: released.length, p50: p(released, 0.5), p99: p(released, 0.99) },
+        lapsed: { n: lapsed.length, p50: p(lapsed, 0.5), p99: p(lapsed, 0.99) },
+      },
     };
   } finally {
     await server.stop();

@@ -63,7 +63,8 @@ export function startActors(config: Config, db: Db, log: Logger, queues?: JobQue
         threshold: 100,
         minIntervalMs: 1_000,
         onError: (err) => log.warn({ err }, 'could not release memory'),
-        onReleased: ({ heapBefore, heapAfter, ms }) => log.info({ heapMbBefore: Math.round(heapBefore / 1e6), heapMbAfter: Math.round(heapAfter / 1e6), ms: Math.round(ms) }, 'released memory after passivating actors'),
+        onReleased: ({ heapBefore, heapAfter, ms }) =>
+          log.info({ heapMbBefore: Math.round(heapBefore / 1e6), heapMbAfter: Math.round(heapAfter / 1e6), ms: Math.round(ms) }, 'released memory after passivating actors'),
       }),
     },
   );

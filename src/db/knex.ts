@@ -40,7 +40,14 @@ export function createDb({ url, poolMax, statementTimeoutMs = 10_000, queryTimeo
     connection: { connectionString: url, statement_timeout: statementTimeoutMs, query_timeout: queryTimeoutMs, connectionTimeoutMillis: connectTimeoutMs, keepAlive: true },
     pool: { min: 0, max: poolMax, afterCreate: dropOnReadTimeout },
     acquireConnectionTimeout: acquireTimeoutMs,
-    ...(log && { log: { warn: (m: unknown) => (OUTAGE_NOISE.test(String(m)) ? log.debug(String(m)) : log.warn(String(m))), error: (m: unknown) => log.error(String(m)), debug: (m: unknown) => log.debug(String(m)), deprecate: (m: unknown) => log.warn(String(m)) } }),
+    ...(log && {
+      log: {
+        warn: (m: unknown) => (OUTAGE_NOISE.test(String(m)) ? log.debug(String(m)) : log.warn(String(m))),
+        error: (m: unknown) => log.error(String(m)),
+        debug: (m: unknown) => log.debug(String(m)),
+        deprecate: (m: unknown) => log.warn(String(m)),
+      },
+    }),
   });
   Model.knex(db);
   return db;

@@ -49,7 +49,16 @@ export async function seedDemoData(db: Db, now = new Date()): Promise<{ schedule
   for (const { store, ...theme } of THEMES) {
     const storeId = storeIds[store]!;
     await db('themes')
-      .insert({ store_id: storeId, name: theme.name, description: theme.description, price: theme.price, duration_minutes: theme.durationMinutes, min_players: theme.minPlayers, max_players: theme.maxPlayers, difficulty: theme.difficulty })
+      .insert({
+        store_id: storeId,
+        name: theme.name,
+        description: theme.description,
+        price: theme.price,
+        duration_minutes: theme.durationMinutes,
+        min_players: theme.minPlayers,
+        max_players: theme.maxPlayers,
+        difficulty: theme.difficulty,
+      })
       .onConflict(['store_id', 'name'])
       .ignore();
     themeIds.push((await db('themes').where({ store_id: storeId, name: theme.name }).first('id')).id);

@@ -36,7 +36,11 @@ const declined = (code: PaymentMessageCode) => paymentMessage(code, 'en');
  */
 export const ERRORS = {
   // Requests the client must fix.
-  INVALID_REQUEST: { status: 400, message: 'the request is malformed', note: 'malformed JSON or HTTP, JSON nested deeper than 64, a wrong type, or a missing, unknown or out-of-range field; the message names the field' },
+  INVALID_REQUEST: {
+    status: 400,
+    message: 'the request is malformed',
+    note: 'malformed JSON or HTTP, JSON nested deeper than 64, a wrong type, or a missing, unknown or out-of-range field; the message names the field',
+  },
   REQUEST_ABORTED: { status: 400, message: 'the connection closed before the body arrived in full' },
   SCHEDULE_IN_PAST: { status: 400, message: 'this time slot has already started' },
   INVALID_PARTICIPANTS: { status: 400, message: 'participants: outside the number of players this theme allows' },
@@ -47,7 +51,11 @@ export const ERRORS = {
   SCHEDULES_OVERLAP: { status: 400, as: 'INVALID_REQUEST', message: 'startTimes: two time slots asked for overlap' },
 
   // Who is calling.
-  UNAUTHORIZED: { status: 401, message: 'sign in first: the token is missing, invalid or expired', note: 'the token (Bearer header or cookie) is missing, invalid or expired, or its session has ended' },
+  UNAUTHORIZED: {
+    status: 401,
+    message: 'sign in first: the token is missing, invalid or expired',
+    note: 'the token (Bearer header or cookie) is missing, invalid or expired, or its session has ended',
+  },
   USER_NOT_FOUND: { status: 401, message: 'this account no longer exists; sign in again' },
   INVALID_CREDENTIALS: { status: 401, message: 'the email or password is wrong' },
   FORBIDDEN: { status: 403, message: 'this needs the ADMIN role' },
@@ -67,7 +75,11 @@ export const ERRORS = {
   SCHEDULE_NOT_AVAILABLE: { status: 409, message: 'this time slot is held or booked by someone else' },
   SCHEDULE_AVAILABLE: { status: 409, message: 'this time slot is available: hold it instead of waiting for it' },
   SCHEDULE_ALREADY_YOURS: { status: 409, message: 'you already hold or booked this time slot' },
-  WAITLIST_LIMIT_REACHED: { status: 409, message: 'you are on as many waiting lists as one account may be', note: 'the account is on WAITLIST_MAX_PER_USER waiting lists already; `limit` names the setting and `max` its value' },
+  WAITLIST_LIMIT_REACHED: {
+    status: 409,
+    message: 'you are on as many waiting lists as one account may be',
+    note: 'the account is on WAITLIST_MAX_PER_USER waiting lists already; `limit` names the setting and `max` its value',
+  },
   SCHEDULE_NOT_BLOCKED: { status: 409, message: 'this time slot is not blocked' },
   NOT_HOLDER: { status: 409, message: 'you do not hold this time slot' },
   PAYMENT_IN_PROGRESS: { status: 409, message: 'a payment for this time slot is in progress' },
@@ -79,9 +91,17 @@ export const ERRORS = {
   PAY_ON_SITE: { status: 409, message: declined('PAY_ON_SITE') },
   NOT_CANCELABLE: { status: 409, message: 'only a pending reservation, or a paid one until the cancel deadline, can be canceled' },
   NAME_TAKEN: { status: 409, message: 'that name is already used' },
-  HOLD_LIMIT_REACHED: { status: 409, message: 'you have as many time slots held or unpaid as one account may', note: 'the account holds, or has unpaid, as many time slots as it may; `limit` names the setting and `max` its value' },
+  HOLD_LIMIT_REACHED: {
+    status: 409,
+    message: 'you have as many time slots held or unpaid as one account may',
+    note: 'the account holds, or has unpaid, as many time slots as it may; `limit` names the setting and `max` its value',
+  },
   IN_USE: { status: 409, message: 'still referenced: remove what uses it first' },
-  SCHEDULE_OVERLAP: { status: 409, message: 'the theme would have two schedules running at once', note: 'the theme would have two schedules running at once; the message names the field and the schedules' },
+  SCHEDULE_OVERLAP: {
+    status: 409,
+    message: 'the theme would have two schedules running at once',
+    note: 'the theme would have two schedules running at once; the message names the field and the schedules',
+  },
   CONFLICT: { status: 409, message: 'this conflicts with existing data' },
   /** Internal: the reconciler and a live request settled the same attempt; never answered to a client. */
   ATTEMPT_SETTLED: { status: 409, message: 'the payment attempt was already settled' },
@@ -93,7 +113,11 @@ export const ERRORS = {
   PAYMENT_DECLINED: { status: 422, message: declined('PAYMENT_DECLINED') },
   PAYMENT_SESSION_INVALID: { status: 422, message: declined('PAYMENT_SESSION_INVALID') },
   TOO_MANY_ATTEMPTS: { status: 429, message: 'too many attempts', note: 'too many failed sign-ins or signups from this address or for this account; see Retry-After' },
-  TOO_MANY_STREAMS: { status: 429, message: 'this address already holds as many live streams as one may', note: 'this address holds LIVE_STREAMS_PER_ADDRESS live streams already; `max` is the limit' },
+  TOO_MANY_STREAMS: {
+    status: 429,
+    message: 'this address already holds as many live streams as one may',
+    note: 'this address holds LIVE_STREAMS_PER_ADDRESS live streams already; `max` is the limit',
+  },
   HOLD_RATE_LIMITED: { status: 429, message: 'you have taken too many holds in the last minute', note: 'the account was granted too many holds in the last minute; see Retry-After' },
   HEADERS_TOO_LARGE: { status: 431, message: 'the request headers are too large' },
 

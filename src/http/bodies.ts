@@ -9,8 +9,14 @@ const object = <S extends ZodRawShape>(shape: S) => z.object(shape).strict();
 
 const id = z.number().int().positive();
 const instant = z.string().datetime({ offset: true });
-const date = z.string().regex(/^\d{4}-\d{2}-\d{2}$/).describe('an Asia/Seoul date, YYYY-MM-DD');
-const time = z.string().regex(/^\d{2}:\d{2}$/).describe('an Asia/Seoul time, HH:MM');
+const date = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/)
+  .describe('an Asia/Seoul date, YYYY-MM-DD');
+const time = z
+  .string()
+  .regex(/^\d{2}:\d{2}$/)
+  .describe('an Asia/Seoul time, HH:MM');
 const money = z.number().int().min(0).describe('KRW');
 
 export const scheduleStatus = z.enum(['AVAILABLE', 'HOLD', 'RESERVED', 'BLOCKED']);
@@ -141,7 +147,10 @@ export const openApi = z
     openapi: z.literal('3.1.0'),
     info: object({ title: z.string(), version: z.string(), description: z.string() }),
     tags: z.array(object({ name: z.string() })),
-    paths: z.record(z.string(), z.record(z.string(), z.object({ operationId: z.string(), summary: z.string(), responses: z.record(z.string(), z.object({ description: z.string() }).passthrough()) }).passthrough())),
+    paths: z.record(
+      z.string(),
+      z.record(z.string(), z.object({ operationId: z.string(), summary: z.string(), responses: z.record(z.string(), z.object({ description: z.string() }).passthrough()) }).passthrough()),
+    ),
     components: z.object({ schemas: z.record(z.string(), z.object({}).passthrough()), securitySchemes: z.record(z.string(), z.object({ type: z.string() }).passthrough()) }).strict(),
   })
   .strict();
@@ -149,7 +158,13 @@ export const openApi = z
 const waitlistStatus = z.enum(['WAITING', 'OFFERED', 'ACCEPTED', 'EXPIRED', 'LEFT']);
 const waitlistEntryShape = { id, scheduleId: id, position: z.number().int().positive().nullable().describe('1 for the next waiter to be offered; null unless WAITING'), status: waitlistStatus };
 export const waitlistEntry = object(waitlistEntryShape);
-export const myWaitlistEntry = object({ ...waitlistEntryShape, theme: z.string(), date, startTime: time, offerExpiresAt: instant.optional().describe('while OFFERED: when the offer (a hold) lapses') });
+export const myWaitlistEntry = object({
+  ...waitlistEntryShape,
+  theme: z.string(),
+  date,
+  startTime: time,
+  offerExpiresAt: instant.optional().describe('while OFFERED: when the offer (a hold) lapses'),
+});
 export const scheduleWaitlistEntry = object({ ...waitlistEntryShape, userId: id, joinedAt: instant, offeredAt: instant.nullable(), offerExpiresAt: instant.nullable() });
 
 /** Fields an error may carry beside `code` and `message`, by code. */

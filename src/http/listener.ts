@@ -24,9 +24,7 @@ function refusals(requestTimeoutMs: number): Map<string, Buffer> {
   const answer = (code: ErrorCode, message?: string) => {
     const { status, message: usual } = answerFor(code);
     const body = JSON.stringify({ code, message: message ?? usual });
-    return Buffer.from(
-      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-    );
+    return Buffer.from(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
   };
   return new Map([
     ['HPE_INVALID_METHOD', answer('NOT_IMPLEMENTED')],

@@ -18,7 +18,16 @@ const found = new WeakMap<Koa, ResponseMismatch[]>();
 export const responseMismatchesOf = (app: Koa): readonly ResponseMismatch[] => found.get(app) ?? [];
 
 /** What a request that matched no route can be answered with. */
-const UNMATCHED = answersOf({ method: 'get', path: '*', access: 'public', summary: '', tags: [], responses: {}, errors: ['NOT_FOUND', 'METHOD_NOT_ALLOWED', 'NOT_IMPLEMENTED'], handler: () => () => undefined });
+const UNMATCHED = answersOf({
+  method: 'get',
+  path: '*',
+  access: 'public',
+  summary: '',
+  tags: [],
+  responses: {},
+  errors: ['NOT_FOUND', 'METHOD_NOT_ALLOWED', 'NOT_IMPLEMENTED'],
+  handler: () => () => undefined,
+});
 
 /**
  * For tests (config.validateResponses, never in production): checks each answer against the

@@ -8,7 +8,14 @@ export const id = z.preprocess(
 );
 
 /** Path ids arrive as strings; a plain regex keeps this check cheap on the hot hold path. */
-export const idParams = z.object({ id: z.string().regex(/^[1-9][0-9]{0,14}$/, ID_MESSAGE).transform(Number) }).strict();
+export const idParams = z
+  .object({
+    id: z
+      .string()
+      .regex(/^[1-9][0-9]{0,14}$/, ID_MESSAGE)
+      .transform(Number),
+  })
+  .strict();
 
 export const isoDate = z
   .string()
@@ -20,9 +27,7 @@ export const startTime = z.string().regex(/^([01][0-9]|2[0-3]):[0-5][0-9]$/, 'mu
 
 export const email = z.string().trim().max(254).email();
 
-export const signupBody = z
-  .object({ email, password: z.string().min(8, 'must be at least 8 characters').max(128), name: z.string().trim().min(1).max(100) })
-  .strict();
+export const signupBody = z.object({ email, password: z.string().min(8, 'must be at least 8 characters').max(128), name: z.string().trim().min(1).max(100) }).strict();
 
 export const loginBody = z.object({ email: z.string().trim().max(254), password: z.string().min(1).max(128) }).strict();
 
@@ -32,13 +37,9 @@ export const themeSchedulesQuery = z.object({ date: isoDate }).strict();
 
 export const themesQuery = z.object({ storeId: id.optional() }).strict();
 
-export const popularQuery = z
-  .object({ days: z.coerce.number().int().min(1).max(365).default(7), limit: z.coerce.number().int().min(1).max(100).default(10) })
-  .strict();
+export const popularQuery = z.object({ days: z.coerce.number().int().min(1).max(365).default(7), limit: z.coerce.number().int().min(1).max(100).default(10) }).strict();
 
-export const storeBody = z
-  .object({ name: z.string().trim().min(1).max(100), address: z.string().trim().min(1).max(200), phone: z.string().trim().max(30).nullable().optional() })
-  .strict();
+export const storeBody = z.object({ name: z.string().trim().min(1).max(100), address: z.string().trim().min(1).max(200), phone: z.string().trim().max(30).nullable().optional() }).strict();
 
 /**
  * What a room can sensibly be: a price in KRW from 1,000 to 1,000,000 (a typo of a digit either
@@ -67,9 +68,7 @@ export const bulkSchedulesBody = z
   .refine((b) => b.from <= b.to, { message: 'must not be before from', path: ['to'] })
   .refine((b) => (Date.parse(b.to) - Date.parse(b.from)) / 86_400_000 <= 366, { message: 'the range may span at most 366 days', path: ['to'] });
 
-export const adminReservationsQuery = z
-  .object({ date: isoDate.optional(), status: z.enum(['PENDING', 'PAYMENT_IN_PROGRESS', 'CONFIRMED', 'EXPIRED', 'CANCELED']).optional() })
-  .strict();
+export const adminReservationsQuery = z.object({ date: isoDate.optional(), status: z.enum(['PENDING', 'PAYMENT_IN_PROGRESS', 'CONFIRMED', 'EXPIRED', 'CANCELED']).optional() }).strict();
 
 export const loginHistoryQuery = z.object({ userId: id.optional(), limit: z.coerce.number().int().min(1).max(1000).default(100) }).strict();
 
@@ -89,6 +88,13 @@ export const cancelBody = z
 
 /** The reconciliation report's period. */
 export const reconciliationQuery = z.object({
-  since: z.string().datetime({ offset: true }).transform((s) => new Date(s)),
-  until: z.string().datetime({ offset: true }).transform((s) => new Date(s)).optional(),
+  since: z
+    .string()
+    .datetime({ offset: true })
+    .transform((s) => new Date(s)),
+  until: z
+    .string()
+    .datetime({ offset: true })
+    .transform((s) => new Date(s))
+    .optional(),
 });

@@ -1,5 +1,5 @@
 import type { Context } from 'koa';
-import { z, type ZodTypeAny } from 'zod';
+import { type z, type ZodTypeAny } from 'zod';
 import { readJson } from './body.js';
 import { invalidRequest } from './errors.js';
 

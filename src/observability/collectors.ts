@@ -74,13 +74,15 @@ function lastKnown<T extends object>(read: () => Promise<T>, timeoutMs: number) 
   let inFlight: Promise<void> | undefined;
   return {
     async read(): Promise<T> {
-      inFlight ??= read().then(
-        (v) => {
-          value = v;
-          at = Date.now();
-        },
-        () => undefined,
-      ).finally(() => (inFlight = undefined));
+      inFlight ??= read()
+        .then(
+          (v) => {
+            value = v;
+            at = Date.now();
+          },
+          () => undefined,
+        )
+        .finally(() => (inFlight = undefined));
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([inFlight, new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
       clearTimeout(timer);

@@ -26,7 +26,15 @@ export function createMetrics() {
     actorReplies: new FastCounter({ name: 'schedule_actor_replies_total', help: 'Schedule actor answers by command and code', labelNames: ['command', 'code'], registry }),
     paymentOutcomes: new Counter({ name: 'payment_outcomes_total', help: 'Gateway outcomes of payment attempts by code', labelNames: ['outcome', 'code'] as const, ...on }),
     gauge: (name: string, help: string, labelNames: string[], collect: (g: Gauge<string>) => void | Promise<void>) =>
-      new Gauge({ name, help, labelNames, registers: [registry], collect(this: Gauge<string>) { return collect(this); } }),
+      new Gauge({
+        name,
+        help,
+        labelNames,
+        registers: [registry],
+        collect(this: Gauge<string>) {
+          return collect(this);
+        },
+      }),
   };
 }
 

@@ -5,8 +5,7 @@ import { refund, type RefundState } from './refunds.js';
 import type { PaymentDeps } from './types.js';
 
 export type CancelOutcome =
-  | { kind: 'canceled'; reservation: ReservationSummary; refund: RefundState | null }
-  | { kind: 'rejected'; code: 'RESERVATION_NOT_FOUND' | 'NOT_CANCELABLE' | Failure['code'] };
+  { kind: 'canceled'; reservation: ReservationSummary; refund: RefundState | null } | { kind: 'rejected'; code: 'RESERVATION_NOT_FOUND' | 'NOT_CANCELABLE' | Failure['code'] };
 
 export interface CancelQuote {
   reservationId: number;

@@ -3,9 +3,7 @@ import { applyApproval } from './settle.js';
 import type { PaymentDeps } from './types.js';
 
 /** Durable work the API has promised and must not drop: saving an approval, retrying a refund. */
-export type FollowUp =
-  | { type: 'SaveApproval'; scheduleId: number; reservationId: number; attemptId: number | null; payment: GatewayPayment }
-  | { type: 'Refund'; refundId: number };
+export type FollowUp = { type: 'SaveApproval'; scheduleId: number; reservationId: number; attemptId: number | null; payment: GatewayPayment } | { type: 'Refund'; refundId: number };
 
 export const FOLLOW_UPS = 'payment-followups';
 

@@ -36,9 +36,7 @@ export interface GatewayTransaction {
  * 5xx, 409 while the same request runs): the operation may or may not have happened.
  */
 export type GatewayResult =
-  | { kind: 'ok'; payment: GatewayPayment }
-  | { kind: 'rejected'; httpStatus: number; code: string; message: string }
-  | { kind: 'unknown'; reason: string; code?: string; message?: string };
+  { kind: 'ok'; payment: GatewayPayment } | { kind: 'rejected'; httpStatus: number; code: string; message: string } | { kind: 'unknown'; reason: string; code?: string; message?: string };
 
 export type TransactionsResult = { kind: 'ok'; transactions: GatewayTransaction[] } | { kind: 'failed'; reason: string };
 

@@ -84,7 +84,15 @@ async function booksFor(db: Db, orderIds: string[]): Promise<Map<string, Books>>
 
 export async function reconciliationReport(deps: Pick<PaymentDeps, 'db' | 'gateway'>, period: { since: Date; until?: Date }): Promise<ReconciliationReport> {
   const until = period.until ?? new Date();
-  const report: ReconciliationReport = { since: period.since.toISOString(), until: until.toISOString(), complete: false, gatewayTransactions: 0, chargedWithoutBooking: [], bookedWithoutPayment: [], refundsPending: [] };
+  const report: ReconciliationReport = {
+    since: period.since.toISOString(),
+    until: until.toISOString(),
+    complete: false,
+    gatewayTransactions: 0,
+    chargedWithoutBooking: [],
+    bookedWithoutPayment: [],
+    refundsPending: [],
+  };
   const gateway = await gatewayBalances(deps, period.since, until);
   if (!gateway) return report;
   report.complete = true;

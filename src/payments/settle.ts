@@ -49,7 +49,10 @@ export async function applyApproval(deps: PaymentDeps, at: AttemptRef, payment: 
 export async function applyDecline(deps: PaymentDeps, at: AttemptRef, verdict: Extract<ConfirmVerdict, { kind: 'declined' | 'retryable' }>, opts: { expire?: boolean } = {}) {
   const outcome = verdict.kind === 'declined' ? 'DECLINED' : 'RETRYABLE';
   const counts = verdict.kind === 'declined' && verdict.counts;
-  const reply = await settlePayment(deps.schedules, { ...at, outcome: { kind: 'declined', outcome, counts, gatewayCode: verdict.code, message: verdict.message, ...(opts.expire ? { expire: true } : {}) } });
+  const reply = await settlePayment(deps.schedules, {
+    ...at,
+    outcome: { kind: 'declined', outcome, counts, gatewayCode: verdict.code, message: verdict.message, ...(opts.expire ? { expire: true } : {}) },
+  });
   // A reservation that had already moved on was not written: settle the attempt on its own.
   if (reply.ok && at.attemptId) await settleAttemptIfOpen(deps.db, { id: at.attemptId, outcome, gatewayCode: verdict.code, message: verdict.message });
   return reply;

@@ -93,5 +93,12 @@ function toPayment(p: Record<string, unknown>): GatewayPayment {
 }
 
 function toTransaction(t: Record<string, unknown>): GatewayTransaction {
-  return { transactionKey: String(t.transactionKey), paymentKey: String(t.paymentKey), orderId: String(t.orderId), status: String(t.status), amount: Number(t.amount), transactionAt: utc(t.transactionAt) ?? '' };
+  return {
+    transactionKey: String(t.transactionKey),
+    paymentKey: String(t.paymentKey),
+    orderId: String(t.orderId),
+    status: String(t.status),
+    amount: Number(t.amount),
+    transactionAt: utc(t.transactionAt) ?? '',
+  };
 }

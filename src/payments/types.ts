@@ -12,7 +12,15 @@ export interface PaymentDeps {
   queues: JobQueue;
   config: Pick<
     Config,
-    'maxPaymentAttempts' | 'cancelDeadlineMinutes' | 'reconcileAfterMs' | 'reconcileIntervalMs' | 'reconcileBudgetMs' | 'reconcileMaxBackoffMs' | 'paymentSettleHorizonMs' | 'paymentConfirmRetries' | 'paymentRetryBackoffMs'
+    | 'maxPaymentAttempts'
+    | 'cancelDeadlineMinutes'
+    | 'reconcileAfterMs'
+    | 'reconcileIntervalMs'
+    | 'reconcileBudgetMs'
+    | 'reconcileMaxBackoffMs'
+    | 'paymentSettleHorizonMs'
+    | 'paymentConfirmRetries'
+    | 'paymentRetryBackoffMs'
   >;
   log: Logger;
   /** Counts outcomes by gateway code, for metrics. */

@@ -8,17 +8,7 @@
 import Bull from 'bull';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from '../logger.js';
-import {
-  JobFailedError,
-  JobTimeoutError,
-  PermanentJobError,
-  QueueUnavailableError,
-  type AddedJob,
-  type AddOptions,
-  type JobHandler,
-  type JobInfo,
-  type JobQueue,
-} from './types.js';
+import { JobFailedError, JobTimeoutError, PermanentJobError, QueueUnavailableError, type AddedJob, type AddOptions, type JobHandler, type JobInfo, type JobQueue } from './types.js';
 import { withDeadline } from './deadline.js';
 
 export interface BullQueuesOptions {

@@ -4,17 +4,7 @@
  * is not a command fails at once (no retry) with the reason; it never reaches an actor. A command
  * taken past its deadline is not applied: its job completes with an EXPIRED reply (command-deadline.ts).
  */
-import {
-  blockSchedule,
-  createReservation,
-  expireSchedule,
-  getSchedule,
-  holdSchedule,
-  releaseSchedule,
-  unblockSchedule,
-  type AnyReply,
-  type ScheduleRegistry,
-} from '../actors/schedule/index.js';
+import { blockSchedule, createReservation, expireSchedule, getSchedule, holdSchedule, releaseSchedule, unblockSchedule, type AnyReply, type ScheduleRegistry } from '../actors/schedule/index.js';
 import { refusalOf } from '../errors/catalogue.js';
 import type { Logger } from '../logger.js';
 import { busCommand, SCHEDULE_COMMANDS, type BusCommand, type BusRejection, type BusReply, type Jsonified } from './schedule-commands.js';

@@ -4,18 +4,7 @@
  * job still waiting or retrying when the process ends is lost.
  */
 import type { Logger } from '../logger.js';
-import {
-  asJson,
-  backoffDelay,
-  JobFailedError,
-  JobTimeoutError,
-  PermanentJobError,
-  type AddedJob,
-  type AddOptions,
-  type JobHandler,
-  type JobInfo,
-  type JobQueue,
-} from './types.js';
+import { asJson, backoffDelay, JobFailedError, JobTimeoutError, PermanentJobError, type AddedJob, type AddOptions, type JobHandler, type JobInfo, type JobQueue } from './types.js';
 
 type Outcome = { ok: true; value: unknown } | { ok: false; reason: string };
 
@@ -185,9 +174,7 @@ export function createInProcessQueues(log?: Logger): JobQueue {
 
     async counts() {
       const names = new Set([...workers.keys(), ...waiting.keys(), ...delayed.keys(), ...failed.keys()]);
-      return Object.fromEntries(
-        [...names].map((q) => [q, { waiting: waiting.get(q)?.length ?? 0, active: workers.get(q)?.running ?? 0, delayed: delayed.get(q) ?? 0, failed: failed.get(q) ?? 0 }]),
-      );
+      return Object.fromEntries([...names].map((q) => [q, { waiting: waiting.get(q)?.length ?? 0, active: workers.get(q)?.running ?? 0, delayed: delayed.get(q) ?? 0, failed: failed.get(q) ?? 0 }]));
     },
 
     async ready(): Promise<void> {},

@@ -7,7 +7,19 @@ export { createBullQueues } from './bull.js';
 export { createInProcessQueues } from './in-process.js';
 export { startCommandBus, type CommandBus } from './command-bus.js';
 export { SCHEDULE_COMMANDS, isRejection, type BusCommand, type BusReply, type BusRejection } from './schedule-commands.js';
-export { JobFailedError, JobTimeoutError, PermanentJobError, QueueUnavailableError, type AddOptions, type AddedJob, type Backoff, type JobHandler, type JobInfo, type JobQueue, type QueueCounts } from './types.js';
+export {
+  JobFailedError,
+  JobTimeoutError,
+  PermanentJobError,
+  QueueUnavailableError,
+  type AddOptions,
+  type AddedJob,
+  type Backoff,
+  type JobHandler,
+  type JobInfo,
+  type JobQueue,
+  type QueueCounts,
+} from './types.js';
 
 export interface QueuesOptions {
   /** Bull on this Redis; without it, the in-process queue. */

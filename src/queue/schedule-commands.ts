@@ -7,17 +7,7 @@ import { z } from 'zod';
 import type { HoldView, ReservationSummary, ScheduleView } from '../actors/schedule/index.js';
 import type { BusBodies, BusCommand } from './wire.js';
 
-export {
-  SCHEDULE_COMMANDS,
-  DEFAULT_COMMAND_DEADLINE_MS,
-  isRejection,
-  type BusBodies,
-  type BusCommand,
-  type BusCommandType,
-  type BusJob,
-  type BusRejection,
-  type BusReply,
-} from './wire.js';
+export { SCHEDULE_COMMANDS, DEFAULT_COMMAND_DEADLINE_MS, isRejection, type BusBodies, type BusCommand, type BusCommandType, type BusJob, type BusRejection, type BusReply } from './wire.js';
 
 const id = z.number({ invalid_type_error: 'must be a number' }).int('must be an integer').positive('must be a positive id');
 

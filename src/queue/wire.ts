@@ -85,5 +85,4 @@ export interface BusRejection {
 
 export type BusReply<K extends BusCommandType = BusCommandType> = BusBodies[K] | BusRejection;
 
-export const isRejection = (reply: unknown): reply is BusRejection =>
-  typeof reply === 'object' && reply !== null && 'code' in reply && 'httpStatus' in reply;
+export const isRejection = (reply: unknown): reply is BusRejection => typeof reply === 'object' && reply !== null && 'code' in reply && 'httpStatus' in reply;

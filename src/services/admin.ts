@@ -56,7 +56,10 @@ export async function editTheme(db: Db, id: number, patch: Partial<ThemeInput>, 
     db.transaction(async (trx) => {
       await lockThemeTimetable(trx, id);
       const running = await listThemeStarts(trx, id, new Date(now.getTime() - minutes * 60_000));
-      const clash = firstOverlap(running.map((s) => ({ ...s, stored: false })), minutes);
+      const clash = firstOverlap(
+        running.map((s) => ({ ...s, stored: false })),
+        minutes,
+      );
       if (clash) return no('SCHEDULE_OVERLAP', `durationMinutes: at ${minutes} minutes the schedules at ${slotName(clash[0])} and ${slotName(clash[1])} would overlap`);
       const theme = await updateTheme(trx, id, patch);
       return theme ? ok(theme) : no('THEME_NOT_FOUND');

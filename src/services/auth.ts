@@ -103,7 +103,13 @@ export async function login(deps: AuthDeps, input: LoginInput): Promise<LoginRes
   return result;
 }
 
-async function checkPassword(users: UserCache, input: LoginInput, found: UserWithHash | null, fromDatabase: boolean, record: (found: UserWithHash | null, success: boolean) => void): Promise<LoginResult> {
+async function checkPassword(
+  users: UserCache,
+  input: LoginInput,
+  found: UserWithHash | null,
+  fromDatabase: boolean,
+  record: (found: UserWithHash | null, success: boolean) => void,
+): Promise<LoginResult> {
   // Unknown emails cost a hash too, so response time does not tell which emails exist.
   const valid = await verifyPassword(input.password, found?.passwordHash ?? (await DUMMY_HASH_PROMISE));
   const success = Boolean(found) && valid;

@@ -1,16 +1,7 @@
 import { BoundedMap } from '../cache/bounded-map.js';
 import type { Db } from '../db/knex.js';
 import type { Role } from '../db/models/index.js';
-import {
-  lastRevocationId,
-  pruneRevocations,
-  pruneUserChanges,
-  revocationsSince,
-  revokeSession,
-  rolesOf,
-  userChangesSince,
-  type UserChange,
-} from '../db/repositories/sessions.js';
+import { lastRevocationId, pruneRevocations, pruneUserChanges, revocationsSince, revokeSession, rolesOf, userChangesSince, type UserChange } from '../db/repositories/sessions.js';
 
 /** Who a signed-in request acts for, as the database says now. */
 export interface Authority {

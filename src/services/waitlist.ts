@@ -7,16 +7,7 @@
 import { releaseSchedule } from '../actors/schedule/index.js';
 import type { ScheduleRegistry } from '../actors/schedule/registry.js';
 import type { Db } from '../db/knex.js';
-import {
-  joinWaitlist,
-  leaveWaitlist,
-  listScheduleEntries,
-  listUserEntries,
-  scheduleExists,
-  type JoinOutcome,
-  type MyWaitlistEntry,
-  type ScheduleWaitlistEntry,
-} from '../db/repositories/waitlist.js';
+import { joinWaitlist, leaveWaitlist, listScheduleEntries, listUserEntries, scheduleExists, type JoinOutcome, type MyWaitlistEntry, type ScheduleWaitlistEntry } from '../db/repositories/waitlist.js';
 
 export interface WaitlistTerms {
   offerTtlMs: number;

@@ -19,9 +19,7 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv): TossMockOptions {
   const switches = switchesSchema.safeParse({
     latencyMs: env.TOSS_MOCK_LATENCY_MS ? parseLatency(env.TOSS_MOCK_LATENCY_MS) : undefined,
     failureRate: env.TOSS_MOCK_FAILURE_RATE ? Number(env.TOSS_MOCK_FAILURE_RATE) : undefined,
-    dropAfterApprove: env.TOSS_MOCK_DROP_AFTER_APPROVE
-      ? ['1', 'true', 'yes'].includes(env.TOSS_MOCK_DROP_AFTER_APPROVE.toLowerCase())
-      : undefined,
+    dropAfterApprove: env.TOSS_MOCK_DROP_AFTER_APPROVE ? ['1', 'true', 'yes'].includes(env.TOSS_MOCK_DROP_AFTER_APPROVE.toLowerCase()) : undefined,
     dropRate: env.TOSS_MOCK_DROP_RATE ? Number(env.TOSS_MOCK_DROP_RATE) : undefined,
     commit: env.TOSS_MOCK_COMMIT || undefined,
     conflictInFlight: env.TOSS_MOCK_CONFLICT_IN_FLIGHT ? yes(env.TOSS_MOCK_CONFLICT_IN_FLIGHT) : undefined,

@@ -45,7 +45,11 @@ const codes: Record<string, CodeInfo> = {
   CARD_PROCESSING_ERROR: { status: 400, ko: '카드사에서 오류가 발생했습니다.', en: 'The card company had an error.' },
   FAILED_PAYMENT_INTERNAL_SYSTEM_PROCESSING: { status: 500, ko: '결제가 완료되지 않았어요. 다시 시도해주세요.', en: 'The payment was not completed. Try again.' },
   FAILED_INTERNAL_SYSTEM_PROCESSING: { status: 500, ko: '내부 시스템 처리 작업이 실패했습니다. 잠시 후 다시 시도해주세요.', en: 'An internal operation failed. Try again shortly.' },
-  UNKNOWN_PAYMENT_ERROR: { status: 500, ko: '결제에 실패했어요. 같은 문제가 반복된다면 은행이나 카드사로 문의해주세요.', en: 'The payment failed. If it keeps happening, contact the bank or card company.' },
+  UNKNOWN_PAYMENT_ERROR: {
+    status: 500,
+    ko: '결제에 실패했어요. 같은 문제가 반복된다면 은행이나 카드사로 문의해주세요.',
+    en: 'The payment failed. If it keeps happening, contact the bank or card company.',
+  },
 };
 
 /** `Accept-Language: en…` asks for English; anything else (or nothing) gets Toss's default, Korean. */

@@ -12,9 +12,7 @@ import { sendTossError } from './error-handler.js';
 const TTL_MS = 15 * 24 * 60 * 60 * 1000;
 const MAX_KEY_LENGTH = 300;
 
-type Entry =
-  | { running: true }
-  | { running: false; status: number; body: unknown; expiresAt: number };
+type Entry = { running: true } | { running: false; status: number; body: unknown; expiresAt: number };
 
 export type IdempotencyStore = Map<string, Entry>;
 

@@ -3,14 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { createTossMockApp } from './app.js';
 import { findByOrder, openCheckout } from './ledger.js';
 import { switchesSchema } from './schemas.js';
-import {
-  createTossMockState,
-  mergeSwitches,
-  resetTossMockState,
-  rulesOf,
-  wakeAll,
-  type TossMockState,
-} from './state.js';
+import { createTossMockState, mergeSwitches, resetTossMockState, rulesOf, wakeAll, type TossMockState } from './state.js';
 import type { TossMock, TossMockOptions } from './types.js';
 
 export { createTossMockApp } from './app.js';

@@ -1,13 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import {
-  approvePayment,
-  cancelPayment,
-  kstTimestamp,
-  unfinishedPayment,
-  type CancelInput,
-  type CancelOutcome,
-  type ConfirmInput,
-} from './payment.js';
+import { approvePayment, cancelPayment, kstTimestamp, unfinishedPayment, type CancelInput, type CancelOutcome, type ConfirmInput } from './payment.js';
 import type { Payment, Transaction } from './types.js';
 
 // The gateway's books: checkout sessions waiting for their confirm, every payment by paymentKey
@@ -43,8 +35,7 @@ export interface LedgerRules {
 }
 
 export type ConfirmOutcome =
-  | { ok: true; payment: Payment }
-  | { ok: false; code: 'ALREADY_PROCESSED_PAYMENT' | 'NOT_FOUND_PAYMENT_SESSION' | 'BELOW_MINIMUM_AMOUNT' | 'INVALID_REQUEST'; detail?: string };
+  { ok: true; payment: Payment } | { ok: false; code: 'ALREADY_PROCESSED_PAYMENT' | 'NOT_FOUND_PAYMENT_SESSION' | 'BELOW_MINIMUM_AMOUNT' | 'INVALID_REQUEST'; detail?: string };
 
 export type LedgerCancelOutcome = CancelOutcome | { ok: false; code: 'NOT_FOUND_PAYMENT' };
 
@@ -66,7 +57,11 @@ export function clearLedger(ledger: Ledger): void {
 const charged = (ledger: Ledger, orderId: string) => (ledger.charges.get(orderId) ?? 0) > 0;
 
 /** What the payment widget does before the merchant's success URL: a session for one orderId and amount. */
-export function openCheckout(ledger: Ledger, input: { orderId: string; amount: number }, now: number): { ok: true; session: Session } | { ok: false; code: 'BELOW_MINIMUM_AMOUNT' | 'ALREADY_PROCESSED_PAYMENT' } {
+export function openCheckout(
+  ledger: Ledger,
+  input: { orderId: string; amount: number },
+  now: number,
+): { ok: true; session: Session } | { ok: false; code: 'BELOW_MINIMUM_AMOUNT' | 'ALREADY_PROCESSED_PAYMENT' } {
   if (input.amount < MINIMUM_AMOUNT) return { ok: false, code: 'BELOW_MINIMUM_AMOUNT' };
   if (charged(ledger, input.orderId)) return { ok: false, code: 'ALREADY_PROCESSED_PAYMENT' };
   const session: Session = { paymentKey: `tgen_${randomUUID().replaceAll('-', '').slice(0, 20)}`, orderId: input.orderId, amount: input.amount, openedAt: now, state: 'READY' };

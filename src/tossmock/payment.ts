@@ -107,12 +107,7 @@ export function approvePayment(input: ConfirmInput, now: number): Payment {
  * session timed out. Toss keeps these, with `failure`, so a lookup by orderId can tell that
  * nothing was charged (`status`, and `failure` as https://docs.tosspayments.com/reference/error-codes shows it).
  */
-export function unfinishedPayment(
-  input: ConfirmInput,
-  status: 'ABORTED' | 'EXPIRED',
-  failure: { code: string; message: string },
-  now: number,
-): Payment {
+export function unfinishedPayment(input: ConfirmInput, status: 'ABORTED' | 'EXPIRED', failure: { code: string; message: string }, now: number): Payment {
   const txKey = transactionKey();
   return {
     ...approvePayment(input, now),
@@ -128,9 +123,7 @@ export function unfinishedPayment(
   };
 }
 
-export type CancelOutcome =
-  | { ok: true; payment: Payment; cancel: Cancel }
-  | { ok: false; code: 'ALREADY_CANCELED_PAYMENT' | 'NOT_CANCELABLE_AMOUNT' | 'NOT_CANCELABLE_PAYMENT' };
+export type CancelOutcome = { ok: true; payment: Payment; cancel: Cancel } | { ok: false; code: 'ALREADY_CANCELED_PAYMENT' | 'NOT_CANCELABLE_AMOUNT' | 'NOT_CANCELABLE_PAYMENT' };
 
 /** Without cancelAmount the whole remaining balance is canceled, as at Toss. */
 export function cancelPayment(payment: Payment, input: CancelInput, now: number): CancelOutcome {

@@ -54,19 +54,13 @@ export function paymentsRouter(state: TossMockState): Router {
 
   // 200 Payment CANCELED or PARTIAL_CANCELED with the new entry in cancels[]; 400
   // ALREADY_CANCELED_PAYMENT, 403 NOT_CANCELABLE_AMOUNT / NOT_CANCELABLE_PAYMENT, 404 NOT_FOUND_PAYMENT.
-  router.post(
-    '/:paymentKey/cancel',
-    withLatency(state, { dropApproved: false }),
-    testCode(),
-    randomFailure(state),
-    async (ctx) => {
-      const input = await parseBody(ctx, cancelSchema);
-      const outcome = cancel(state.ledger, ctx.params.paymentKey ?? '', input, state.now());
-      if (!outcome.ok) throw new TossError(outcome.code);
-      state.events.emit('canceled', outcome.payment);
-      ctx.body = outcome.payment;
-    },
-  );
+  router.post('/:paymentKey/cancel', withLatency(state, { dropApproved: false }), testCode(), randomFailure(state), async (ctx) => {
+    const input = await parseBody(ctx, cancelSchema);
+    const outcome = cancel(state.ledger, ctx.params.paymentKey ?? '', input, state.now());
+    if (!outcome.ok) throw new TossError(outcome.code);
+    state.events.emit('canceled', outcome.payment);
+    ctx.body = outcome.payment;
+  });
 
   // 200 Payment (DONE, CANCELED, ABORTED, EXPIRED, …) or 404 NOT_FOUND_PAYMENT.
   router.get('/orders/:orderId', testCode(), async (ctx) => {

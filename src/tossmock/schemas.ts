@@ -22,12 +22,7 @@ export const checkoutSchema = z.object({
   amount,
 });
 
-const latency = z.union([
-  z.number().int().min(0),
-  z
-    .object({ min: z.number().int().min(0), max: z.number().int().min(0) })
-    .refine((range) => range.min <= range.max, 'min must not exceed max'),
-]);
+const latency = z.union([z.number().int().min(0), z.object({ min: z.number().int().min(0), max: z.number().int().min(0) }).refine((range) => range.min <= range.max, 'min must not exceed max')]);
 
 export const switchesSchema = z
   .object({

@@ -38,12 +38,21 @@ export async function checkout(service: TestService, b: Pick<Booked, 'orderId' |
   return body.paymentKey;
 }
 
-export async function pay(service: TestService, b: Booked, overrides: Partial<{ amount: number; orderId: string; paymentKey: string; reservationId: number; token: string; idempotencyKey: string; headers: Record<string, string> }> = {}) {
+export async function pay(
+  service: TestService,
+  b: Booked,
+  overrides: Partial<{ amount: number; orderId: string; paymentKey: string; reservationId: number; token: string; idempotencyKey: string; headers: Record<string, string> }> = {},
+) {
   const headers: Record<string, string> = { ...overrides.headers, ...(overrides.idempotencyKey ? { 'idempotency-key': overrides.idempotencyKey } : {}) };
   return service.request('POST', '/orders', {
     token: overrides.token ?? b.token,
     headers,
-    body: { reservationId: overrides.reservationId ?? b.reservationId, paymentKey: overrides.paymentKey ?? (await checkout(service, b)), orderId: overrides.orderId ?? b.orderId, amount: overrides.amount ?? b.amount },
+    body: {
+      reservationId: overrides.reservationId ?? b.reservationId,
+      paymentKey: overrides.paymentKey ?? (await checkout(service, b)),
+      orderId: overrides.orderId ?? b.orderId,
+      amount: overrides.amount ?? b.amount,
+    },
   });
 }
 

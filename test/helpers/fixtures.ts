@@ -7,14 +7,24 @@ let counter = 0;
 const unique = () => `${process.pid}-${Date.now().toString(36)}-${(counter += 1)}`;
 
 export async function makeStore(db: Db): Promise<number> {
-  const [row] = await db('stores').insert({ name: `Store ${unique()}`, address: 'Seoul' }).returning('id');
+  const [row] = await db('stores')
+    .insert({ name: `Store ${unique()}`, address: 'Seoul' })
+    .returning('id');
   return row.id;
 }
 
 export async function makeTheme(db: Db, overrides: Partial<{ price: number; minPlayers: number; maxPlayers: number }> = {}): Promise<number> {
   const storeId = await makeStore(db);
   const [row] = await db('themes')
-    .insert({ store_id: storeId, name: `Theme ${unique()}`, price: overrides.price ?? 25000, duration_minutes: 60, min_players: overrides.minPlayers ?? 2, max_players: overrides.maxPlayers ?? 6, difficulty: 3 })
+    .insert({
+      store_id: storeId,
+      name: `Theme ${unique()}`,
+      price: overrides.price ?? 25000,
+      duration_minutes: 60,
+      min_players: overrides.minPlayers ?? 2,
+      max_players: overrides.maxPlayers ?? 6,
+      difficulty: 3,
+    })
     .returning('id');
   return row.id;
 }
@@ -25,7 +35,9 @@ export async function makeSchedule(db: Db, opts: { themeId?: number; date?: stri
   const date = opts.date ?? addDays(kstDate(new Date()), 1);
   const startTime = opts.startTime ?? `${String(10 + (counter % 12)).padStart(2, '0')}:${String(counter % 60).padStart(2, '0')}`;
   counter += 1;
-  const [row] = await db('schedules').insert({ theme_id: themeId, date, start_time: startTime, starts_at: kstInstant(date, startTime) }).returning('id');
+  const [row] = await db('schedules')
+    .insert({ theme_id: themeId, date, start_time: startTime, starts_at: kstInstant(date, startTime) })
+    .returning('id');
   return row.id;
 }
 
@@ -40,7 +52,14 @@ export async function makeSchedules(db: Db, count: number): Promise<number[]> {
     return { theme_id: themeId, date, start_time: startTime, starts_at: kstInstant(date, startTime) };
   });
   const ids: number[] = [];
-  for (let i = 0; i < rows.length; i += 1000) ids.push(...(await db('schedules').insert(rows.slice(i, i + 1000)).returning('id')).map((r: { id: number }) => r.id));
+  for (let i = 0; i < rows.length; i += 1000)
+    ids.push(
+      ...(
+        await db('schedules')
+          .insert(rows.slice(i, i + 1000))
+          .returning('id')
+      ).map((r: { id: number }) => r.id),
+    );
   return ids;
 }
 
@@ -53,7 +72,14 @@ export async function makeUsers(db: Db, count: number, role: 'USER' | 'ADMIN' = 
   const tag = unique();
   const rows = Array.from({ length: count }, (_, i) => ({ email: `u${i}-${tag}@test.local`, name: `User ${i}`, password_hash: hash, role }));
   const ids: number[] = [];
-  for (let i = 0; i < rows.length; i += 1000) ids.push(...(await db('users').insert(rows.slice(i, i + 1000)).returning('id')).map((r: { id: number }) => r.id));
+  for (let i = 0; i < rows.length; i += 1000)
+    ids.push(
+      ...(
+        await db('users')
+          .insert(rows.slice(i, i + 1000))
+          .returning('id')
+      ).map((r: { id: number }) => r.id),
+    );
   return ids;
 }
 

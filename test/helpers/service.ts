@@ -60,7 +60,10 @@ export async function startTestService(db: Db, env: Record<string, string> = {},
   const log = options.log ?? createLogger(config.logLevel);
   const queues = options.queues ?? createInProcessQueues(log);
   const gateway =
-    options.gateway ?? (options.tossUrl ? createTossClient({ baseUrl: options.tossUrl, secretKey: options.tossSecretKey ?? 'test_sk_mock', timeoutMs: config.paymentTimeoutMs, headers: options.tossHeaders }) : noGateway);
+    options.gateway ??
+    (options.tossUrl
+      ? createTossClient({ baseUrl: options.tossUrl, secretKey: options.tossSecretKey ?? 'test_sk_mock', timeoutMs: config.paymentTimeoutMs, headers: options.tossHeaders })
+      : noGateway);
   const composed = compose({ config, db, log, queues, gateway, jwtSecret: TEST_JWT_SECRET, checkoutUrl: options.tossUrl });
   const { app, actors, payments } = composed;
   const server: Server = app.listen(0, '127.0.0.1');

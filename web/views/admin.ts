@@ -10,8 +10,23 @@ type Row = Record<string, unknown>;
 function Table({ rows }: { rows: Row[] }) {
   if (rows.length === 0) return html`<p>Nothing.</p>`;
   const keys = Object.keys(rows[0]!).filter((k) => typeof rows[0]![k] !== 'object' || rows[0]![k] === null);
-  return html`<div class="scroll"><table><thead><tr>${keys.map((k) => html`<th scope="col">${k}</th>`)}</tr></thead>
-    <tbody>${rows.map((r) => html`<tr>${keys.map((k) => html`<td>${String(r[k] ?? '')}</td>`)}</tr>`)}</tbody></table></div>`;
+  return html`<div class="scroll">
+    <table>
+      <thead>
+        <tr>
+          ${keys.map((k) => html`<th scope="col">${k}</th>`)}
+        </tr>
+      </thead>
+      <tbody>
+        ${rows.map(
+          (r) =>
+            html`<tr>
+              ${keys.map((k) => html`<td>${String(r[k] ?? '')}</td>`)}
+            </tr>`,
+        )}
+      </tbody>
+    </table>
+  </div>`;
 }
 
 export function Admin() {
@@ -23,12 +38,20 @@ export function Admin() {
   const [logins, setLogins] = useState<Row[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
-  const fail = (err: unknown) => { setNotice(null); setError(describe(err)); };
+  const fail = (err: unknown) => {
+    setNotice(null);
+    setError(describe(err));
+  };
 
   useEffect(() => {
-    api<Theme[]>('GET', '/themes').then((t) => { setThemes(t); setThemeId(t[0]?.id ?? null); }, fail);
+    api<Theme[]>('GET', '/themes').then((t) => {
+      setThemes(t);
+      setThemeId(t[0]?.id ?? null);
+    }, fail);
   }, []);
-  const loadSlots = () => { if (themeId !== null) api<Slot[]>('GET', `/themes/${themeId}/schedules?date=${date}`).then(setSlots, fail); };
+  const loadSlots = () => {
+    if (themeId !== null) api<Slot[]>('GET', `/themes/${themeId}/schedules?date=${date}`).then(setSlots, fail);
+  };
   useEffect(loadSlots, [themeId, date]);
 
   const act = async (slot: Slot, action: 'block' | 'unblock') => {
@@ -37,7 +60,9 @@ export function Admin() {
       await api('POST', `/admin/schedules/${slot.id}/${action}`);
       setNotice(`${hhmm(slot.startTime)} ${action}ed.`);
       loadSlots();
-    } catch (err) { fail(err); }
+    } catch (err) {
+      fail(err);
+    }
   };
 
   const bulk = async (e: Event) => {
@@ -45,12 +70,17 @@ export function Admin() {
     const f = new FormData(e.currentTarget as HTMLFormElement);
     setError(null);
     try {
-      const startTimes = String(f.get('times') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+      const startTimes = String(f.get('times') ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
       const res = await api<unknown[] | { created?: unknown[] }>('POST', '/admin/schedules', { themeId, from: f.get('from'), to: f.get('to'), startTimes });
-      const n = Array.isArray(res) ? res.length : res.created?.length ?? 0;
+      const n = Array.isArray(res) ? res.length : (res.created?.length ?? 0);
       setNotice(`${n} schedules created.`);
       loadSlots();
-    } catch (err) { fail(err); }
+    } catch (err) {
+      fail(err);
+    }
   };
 
   const findReservations = async (e: Event) => {
@@ -59,27 +89,44 @@ export function Admin() {
     const q = new URLSearchParams();
     if (f.get('date')) q.set('date', String(f.get('date')));
     if (f.get('status')) q.set('status', String(f.get('status')));
-    try { setReservations(await api<Row[]>('GET', `/admin/reservations?${q}`)); } catch (err) { fail(err); }
+    try {
+      setReservations(await api<Row[]>('GET', `/admin/reservations?${q}`));
+    } catch (err) {
+      fail(err);
+    }
   };
 
   const findLogins = async (e: Event) => {
     e.preventDefault();
     const f = new FormData(e.currentTarget as HTMLFormElement);
     const userId = String(f.get('userId') ?? '');
-    try { setLogins(await api<Row[]>('GET', `/admin/login-history${userId ? `?userId=${userId}` : ''}`)); } catch (err) { fail(err); }
+    try {
+      setLogins(await api<Row[]>('GET', `/admin/login-history${userId ? `?userId=${userId}` : ''}`));
+    } catch (err) {
+      fail(err);
+    }
   };
 
   return html`
     <section aria-labelledby="admin-slots">
       <h2 id="admin-slots">Schedules</h2>
-      <label>Theme <select value=${themeId ?? ''} onChange=${(e: Event) => setThemeId(Number((e.currentTarget as HTMLSelectElement).value))}>
-        ${themes.map((t) => html`<option value=${t.id}>${t.name}</option>`)}</select></label>
+      <label
+        >Theme
+        <select value=${themeId ?? ''} onChange=${(e: Event) => setThemeId(Number((e.currentTarget as HTMLSelectElement).value))}>
+          ${themes.map((t) => html`<option value=${t.id}>${t.name}</option>`)}
+        </select></label
+      >
       <label>Date <input type="date" value=${date} onInput=${(e: Event) => setDate((e.currentTarget as HTMLInputElement).value || date)} /></label>
       <${Notice} text=${notice} />
       <${ErrorMessage} text=${error} />
       <ul class="slots admin">
-        ${slots.map((s) => html`<li class=${'slot ' + s.status.toLowerCase()}><span>${hhmm(s.startTime)} ${s.status}</span>
-          ${s.status === 'BLOCKED' ? html`<button type="button" onClick=${() => act(s, 'unblock')}>Unblock</button>` : html`<button type="button" class="secondary" onClick=${() => act(s, 'block')}>Block</button>`}</li>`)}
+        ${slots.map(
+          (s) =>
+            html`<li class=${'slot ' + s.status.toLowerCase()}>
+              <span>${hhmm(s.startTime)} ${s.status}</span>
+              ${s.status === 'BLOCKED' ? html`<button type="button" onClick=${() => act(s, 'unblock')}>Unblock</button>` : html`<button type="button" class="secondary" onClick=${() => act(s, 'block')}>Block</button>`}
+            </li>`,
+        )}
       </ul>
       <form onSubmit=${bulk} class="inline">
         <h3>Create schedules</h3>
@@ -93,7 +140,13 @@ export function Admin() {
       <h2 id="admin-res">Reservations</h2>
       <form onSubmit=${findReservations} class="inline">
         <label>Date <input type="date" name="date" /></label>
-        <label>Status <select name="status"><option value="">any</option>${['PENDING', 'PAYMENT_IN_PROGRESS', 'CONFIRMED', 'EXPIRED', 'CANCELED'].map((s) => html`<option>${s}</option>`)}</select></label>
+        <label
+          >Status
+          <select name="status">
+            <option value="">any</option>
+            ${['PENDING', 'PAYMENT_IN_PROGRESS', 'CONFIRMED', 'EXPIRED', 'CANCELED'].map((s) => html`<option>${s}</option>`)}
+          </select></label
+        >
         <button type="submit">Show</button>
       </form>
       ${reservations && html`<${Table} rows=${reservations} />`}

@@ -37,7 +37,14 @@ export function Account({ onSignedIn }: { onSignedIn: (u: User) => void }) {
         <button type="submit" disabled=${busy} data-testid="login-submit">${mode === 'login' ? 'Log in' : 'Create account'}</button>
       </form>
       <${ErrorMessage} text=${error} />
-      <button type="button" class="link" onClick=${() => { setMode(mode === 'login' ? 'signup' : 'login'); setError(null); }}>
+      <button
+        type="button"
+        class="link"
+        onClick=${() => {
+          setMode(mode === 'login' ? 'signup' : 'login');
+          setError(null);
+        }}
+      >
         ${mode === 'login' ? 'No account? Sign up' : 'Have an account? Log in'}
       </button>
     </section>

@@ -102,7 +102,17 @@ export function Book({ user, holds, onNeedLogin }: { user: User | null; holds: M
               ${g.themes.map(
                 (t) => html`
                   <li>
-                    <button type="button" class=${'theme' + (t.id === themeId ? ' selected' : '')} aria-pressed=${t.id === themeId} data-testid="theme-card" data-theme-id=${t.id} onClick=${() => { setThemeId(t.id); setError(null); }}>
+                    <button
+                      type="button"
+                      class=${'theme' + (t.id === themeId ? ' selected' : '')}
+                      aria-pressed=${t.id === themeId}
+                      data-testid="theme-card"
+                      data-theme-id=${t.id}
+                      onClick=${() => {
+                        setThemeId(t.id);
+                        setError(null);
+                      }}
+                    >
                       <strong>${t.name}</strong>
                       <span>${won(t.price)} · ${t.minPlayers}–${t.maxPlayers} players · difficulty ${t.difficulty}/5 · ${t.durationMinutes} min</span>
                     </button>
@@ -114,49 +124,87 @@ export function Book({ user, holds, onNeedLogin }: { user: User | null; holds: M
         `,
       )}
     </section>
-    ${theme &&
-    html`
-      <section aria-labelledby="slots-title">
-        <h2 id="slots-title">${theme.name}: times</h2>
-        <label>Date (Seoul) <input type="date" value=${date} min=${seoulToday()} max=${addDays(seoulToday(), 90)} data-testid="date-input" onInput=${(e: Event) => { const v = (e.currentTarget as HTMLInputElement).value; if (v) setDate(v); }} /></label>
-        <span class=${'live' + (connected ? ' on' : '')} aria-live="polite">${connected ? 'live' : 'connecting…'}</span>
-        ${slots === null ? html`<p>Loading…</p>` : slots.length === 0 ? html`<p>No times left on this day.</p>` : null}
-        <ul class="slots">
-          ${(slots ?? []).map(
-            (s) => html`
-              <li>
-                <button type="button" class=${'slot ' + s.status.toLowerCase() + (hold?.scheduleId === s.id ? ' mine' : '')} data-testid="slot" data-schedule-id=${s.id} data-status=${s.status}
-                  aria-label=${`${hhmm(s.startTime)} ${STATUS_TEXT[s.status] ?? s.status}`}
-                  onClick=${() => clickSlot(s)}>
-                  <span class="time">${hhmm(s.startTime)}</span> <span class="state">${hold?.scheduleId === s.id || holds.has(s.id) ? 'Yours' : STATUS_TEXT[s.status] ?? s.status}</span>
-                </button>
-              </li>
-            `,
-          )}
-        </ul>
-      </section>
-    `}
+    ${
+      theme &&
+      html`
+        <section aria-labelledby="slots-title">
+          <h2 id="slots-title">${theme.name}: times</h2>
+          <label
+            >Date (Seoul)
+            <input
+              type="date"
+              value=${date}
+              min=${seoulToday()}
+              max=${addDays(seoulToday(), 90)}
+              data-testid="date-input"
+              onInput=${(e: Event) => {
+                const v = (e.currentTarget as HTMLInputElement).value;
+                if (v) setDate(v);
+              }}
+          /></label>
+          <span class=${'live' + (connected ? ' on' : '')} aria-live="polite">${connected ? 'live' : 'connecting…'}</span>
+          ${slots === null ? html`<p>Loading…</p>` : slots.length === 0 ? html`<p>No times left on this day.</p>` : null}
+          <ul class="slots">
+            ${(slots ?? []).map(
+              (s) => html`
+                <li>
+                  <button
+                    type="button"
+                    class=${'slot ' + s.status.toLowerCase() + (hold?.scheduleId === s.id ? ' mine' : '')}
+                    data-testid="slot"
+                    data-schedule-id=${s.id}
+                    data-status=${s.status}
+                    aria-label=${`${hhmm(s.startTime)} ${STATUS_TEXT[s.status] ?? s.status}`}
+                    onClick=${() => clickSlot(s)}
+                  >
+                    <span class="time">${hhmm(s.startTime)}</span> <span class="state">${hold?.scheduleId === s.id || holds.has(s.id) ? 'Yours' : (STATUS_TEXT[s.status] ?? s.status)}</span>
+                  </button>
+                </li>
+              `,
+            )}
+          </ul>
+        </section>
+      `
+    }
     <${Notice} text=${notice} />
     <${ErrorMessage} text=${error} />
-    ${hold &&
-    theme &&
-    html`
-      <section class="card" aria-labelledby="hold-title">
-        <h2 id="hold-title">Your hold</h2>
-        <p>${holdExpired ? html`<strong data-testid="hold-countdown" data-expired="true">Your hold has expired. Pick the time again.</strong>` : html`Held for <strong data-testid="hold-countdown" aria-live="off">${countdown(hold.holdExpiresAt, now)}</strong> more.`}</p>
-        <label>Players (${theme.minPlayers}–${theme.maxPlayers}) <input type="number" min=${theme.minPlayers} max=${theme.maxPlayers} value=${participants} data-testid="participants-input" onInput=${(e: Event) => setParticipants(Number((e.currentTarget as HTMLInputElement).value))} /></label>
-        <p>Price ${won(theme.price)} for the room</p>
-        <button type="button" data-testid="reserve-button" disabled=${holdExpired} onClick=${reserve}>Reserve</button>
-        <button type="button" class="secondary" onClick=${release}>Release</button>
-      </section>
-    `}
-    ${pending &&
-    html`
-      <section class="card" aria-labelledby="pay-title">
-        <h2 id="pay-title">Pay to confirm</h2>
-        <p>Reservation #${pending.id}: <span data-testid="reservation-status">${pending.status}</span>, ${won(pending.amount)}, pay before ${new Date(pending.expiresAt).toLocaleTimeString('ko-KR', { timeZone: 'Asia/Seoul' })}.</p>
-        <button type="button" data-testid="pay-button" disabled=${!site.checkoutUrl} onClick=${() => startCheckout(pending, theme?.name ?? 'Room escape')}>Pay ${won(pending.amount)}</button>
-      </section>
-    `}
+    ${
+      hold &&
+      theme &&
+      html`
+        <section class="card" aria-labelledby="hold-title">
+          <h2 id="hold-title">Your hold</h2>
+          <p>
+            ${holdExpired ? html`<strong data-testid="hold-countdown" data-expired="true">Your hold has expired. Pick the time again.</strong>` : html`Held for <strong data-testid="hold-countdown" aria-live="off">${countdown(hold.holdExpiresAt, now)}</strong> more.`}
+          </p>
+          <label
+            >Players (${theme.minPlayers}–${theme.maxPlayers})
+            <input
+              type="number"
+              min=${theme.minPlayers}
+              max=${theme.maxPlayers}
+              value=${participants}
+              data-testid="participants-input"
+              onInput=${(e: Event) => setParticipants(Number((e.currentTarget as HTMLInputElement).value))}
+          /></label>
+          <p>Price ${won(theme.price)} for the room</p>
+          <button type="button" data-testid="reserve-button" disabled=${holdExpired} onClick=${reserve}>Reserve</button>
+          <button type="button" class="secondary" onClick=${release}>Release</button>
+        </section>
+      `
+    }
+    ${
+      pending &&
+      html`
+        <section class="card" aria-labelledby="pay-title">
+          <h2 id="pay-title">Pay to confirm</h2>
+          <p>
+            Reservation #${pending.id}: <span data-testid="reservation-status">${pending.status}</span>, ${won(pending.amount)}, pay before
+            ${new Date(pending.expiresAt).toLocaleTimeString('ko-KR', { timeZone: 'Asia/Seoul' })}.
+          </p>
+          <button type="button" data-testid="pay-button" disabled=${!site.checkoutUrl} onClick=${() => startCheckout(pending, theme?.name ?? 'Room escape')}>Pay ${won(pending.amount)}</button>
+        </section>
+      `
+    }
   `;
 }

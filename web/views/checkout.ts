@@ -59,8 +59,7 @@ export function CheckoutReturn({ kind, onDone }: { kind: 'success' | 'fail'; onD
   `;
 }
 
-const fetchOrder = (body: unknown) =>
-  api<{ payment?: { amount: number } }>('POST', '/orders', body);
+const fetchOrder = (body: unknown) => api<{ payment?: { amount: number } }>('POST', '/orders', body);
 
 function declineText(err: unknown): string {
   if (!(err instanceof ApiError)) return describe(err);

@@ -30,31 +30,38 @@ export function Mine({ reservations, holds }: { reservations: Reservation[] | nu
   return html`
     <section aria-labelledby="mine-title">
       <h2 id="mine-title">My reservations</h2>
-      ${holds.size > 0 &&
-      html`<ul class="holds">${[...holds.values()].map((h) => html`<li>Holding time slot #${h.scheduleId}: ${h.holdExpiresAt ? countdown(h.holdExpiresAt, now) : ''} left</li>`)}</ul>`}
+      ${
+        holds.size > 0 &&
+        html`<ul class="holds">
+          ${[...holds.values()].map((h) => html`<li>Holding time slot #${h.scheduleId}: ${h.holdExpiresAt ? countdown(h.holdExpiresAt, now) : ''} left</li>`)}
+        </ul>`
+      }
       <${Notice} text=${notice} />
       <${ErrorMessage} text=${error} />
-      ${reservations === null
-        ? html`<p>Loading…</p>`
-        : html`
-            <ul class="reservations" data-testid="my-reservations">
-              ${reservations.length === 0 && html`<li>No reservations yet.</li>`}
-              ${reservations.map((r) => {
-                const refund = refunds.get(r.id);
-                return html`
-                  <li class="card" data-reservation-id=${r.id}>
-                    <strong>${r.theme.name}</strong> ${r.schedule.date} ${hhmm(r.schedule.startTime)} · ${r.participants} players · ${won(r.amount)}
-                    <div>Status: <span class=${'status ' + r.status.toLowerCase()} data-testid="reservation-status">${r.status}</span>
-                      ${r.payment && html` · paid ${won(r.payment.amount)}${r.payment.refundedAmount > 0 ? `, refunded ${won(r.payment.refundedAmount)}` : ''}`}
-                      ${refund && html` · <span data-testid="refund">refund ${won(refund.amount)} (${refund.status})</span>`}
-                    </div>
-                    ${r.status === 'PENDING' && html`<button type="button" data-testid="pay-button" onClick=${() => startCheckout(r, r.theme.name)}>Pay ${won(r.amount)}</button>`}
-                    ${CANCELABLE.has(r.status) && html`<button type="button" class="secondary" data-testid="cancel-button" onClick=${() => cancel(r)}>Cancel</button>`}
-                  </li>
-                `;
-              })}
-            </ul>
-          `}
+      ${
+        reservations === null
+          ? html`<p>Loading…</p>`
+          : html`
+              <ul class="reservations" data-testid="my-reservations">
+                ${reservations.length === 0 && html`<li>No reservations yet.</li>`}
+                ${reservations.map((r) => {
+                  const refund = refunds.get(r.id);
+                  return html`
+                    <li class="card" data-reservation-id=${r.id}>
+                      <strong>${r.theme.name}</strong> ${r.schedule.date} ${hhmm(r.schedule.startTime)} · ${r.participants} players · ${won(r.amount)}
+                      <div>
+                        Status: <span class=${'status ' + r.status.toLowerCase()} data-testid="reservation-status">${r.status}</span>
+                        ${r.payment && html` · paid ${won(r.payment.amount)}${r.payment.refundedAmount > 0 ? `, refunded ${won(r.payment.refundedAmount)}` : ''}`}
+                        ${refund && html` · <span data-testid="refund">refund ${won(refund.amount)} (${refund.status})</span>`}
+                      </div>
+                      ${r.status === 'PENDING' && html`<button type="button" data-testid="pay-button" onClick=${() => startCheckout(r, r.theme.name)}>Pay ${won(r.amount)}</button>`}
+                      ${CANCELABLE.has(r.status) && html`<button type="button" class="secondary" data-testid="cancel-button" onClick=${() => cancel(r)}>Cancel</button>`}
+                    </li>
+                  `;
+                })}
+              </ul>
+            `
+      }
     </section>
   `;
 }

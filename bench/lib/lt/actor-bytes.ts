@@ -10,7 +10,11 @@ import { getSchedule, holdSchedule, ScheduleRegistry } from '../../../src/actors
 import type { ScheduleAggregate, ScheduleStore } from '../../../src/actors/schedule/model.js';
 
 const ACTORS = Number(process.argv[2] ?? 20_000);
-const gc = (globalThis as { gc?: () => void }).gc ?? ((): never => { throw new Error('run with --expose-gc'); });
+const gc =
+  (globalThis as { gc?: () => void }).gc ??
+  ((): never => {
+    throw new Error('run with --expose-gc');
+  });
 
 const rows = new Map<number, ScheduleAggregate>();
 const store: ScheduleStore = {

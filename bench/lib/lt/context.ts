@@ -17,7 +17,6 @@ import { log } from './progress.js';
 import { runLt, type LtResult } from './run-wrk.js';
 import { pidListeningOn } from './target.js';
 
-
 /**
  * A few thousand users stand in for a crowd many times larger, so each holds and pays far more than
  * one person may: the per-user caps are lifted (their checks still run on every grant and
@@ -77,7 +76,9 @@ const noop = async () => undefined;
 /** UV_THREADPOOL_SIZE in a process's environment, when /proc lets us read it. */
 function uvPoolOf(pid: number): number | null {
   try {
-    const env = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').find((e) => e.startsWith('UV_THREADPOOL_SIZE='));
+    const env = readFileSync(`/proc/${pid}/environ`, 'utf8')
+      .split('\0')
+      .find((e) => e.startsWith('UV_THREADPOOL_SIZE='));
     return env ? Number(env.split('=')[1]) : 4;
   } catch {
     return null;
@@ -138,7 +139,17 @@ export async function createContext(opt: Options): Promise<Ctx> {
       name: server,
       entry: ENTRIES[server],
       // Its own data directory: the history actor's spill file must never reach another database.
-      env: { DATABASE_URL: bench.url, JWT_SECRET: secret, LOG_LEVEL: process.env.LOADTEST_SERVER_LOG_LEVEL ?? 'warn', HOLD_TTL_MS: String(HOLD_TTL_MS), DATA_DIR: join(tmp, `data-${servers}`), UV_THREADPOOL_SIZE: String(uvPool), ...LOAD_GENERATOR_LIMITS, ...flashEnv, ...env },
+      env: {
+        DATABASE_URL: bench.url,
+        JWT_SECRET: secret,
+        LOG_LEVEL: process.env.LOADTEST_SERVER_LOG_LEVEL ?? 'warn',
+        HOLD_TTL_MS: String(HOLD_TTL_MS),
+        DATA_DIR: join(tmp, `data-${servers}`),
+        UV_THREADPOOL_SIZE: String(uvPool),
+        ...LOAD_GENERATOR_LIMITS,
+        ...flashEnv,
+        ...env,
+      },
     });
     return { url: child.url, pid: child.pid, stop: () => child.stop() };
   };
@@ -148,12 +159,19 @@ export async function createContext(opt: Options): Promise<Ctx> {
       if (!opt.mock) throw new Error('booking-flow against a --target needs --mock URL (the Toss mock the target uses) for its checks');
       const range = typeof latency === 'string' ? /^(\d+)-(\d+)$/.exec(latency) : null;
       const latencyMs = range ? { min: Number(range[1]), max: Number(range[2]) } : Number(latency);
-      await fetch(`${opt.mock.origin}/__mock/switches`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ latencyMs, ...(env.TOSS_MOCK_COMMIT ? { commit: env.TOSS_MOCK_COMMIT } : {}) }) });
+      await fetch(`${opt.mock.origin}/__mock/switches`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ latencyMs, ...(env.TOSS_MOCK_COMMIT ? { commit: env.TOSS_MOCK_COMMIT } : {}) }),
+      });
       return { url: opt.mock.origin, pid: pidListeningOn(Number(opt.mock.port || 80)), stop: noop, secretKey: process.env.TOSS_SECRET_KEY ?? '' };
     }
     const secretKey = `test_sk_loadtest_${randomBytes(6).toString('hex')}`;
     const child = await startChild({
-      name: 'tossmock', entry: ENTRIES.tossmock, portEnv: 'TOSS_MOCK_PORT', healthPath: '/__mock/switches',
+      name: 'tossmock',
+      entry: ENTRIES.tossmock,
+      portEnv: 'TOSS_MOCK_PORT',
+      healthPath: '/__mock/switches',
       env: { TOSS_MOCK_LATENCY_MS: String(latency), TOSS_SECRET_KEY: secretKey, ...env },
     });
     return { url: child.url, pid: child.pid, stop: () => child.stop(), secretKey };
@@ -161,13 +179,19 @@ export async function createContext(opt: Options): Promise<Ctx> {
 
   let crowds = 0;
   const crowd = async (count: number): Promise<string> => {
-    if (opt.target && !process.env.JWT_SECRET) throw new Error(`a crowd of ${count} accounts against a --target needs JWT_SECRET (the target's) to sign their tokens; logging them in would take hours`);
+    if (opt.target && !process.env.JWT_SECRET)
+      throw new Error(`a crowd of ${count} accounts against a --target needs JWT_SECRET (the target's) to sign their tokens; logging them in would take hours`);
     crowds += 1;
     const tag = `${prefix}c${crowds}`;
     const ids = await makeUsers(bench.db, count, tag);
     const file = join(tmp, `crowd-${crowds}.txt`);
     const tokens = opt.target
-      ? await targetTokens(opt.target, ids.map((_, i) => `${tag}-${i + 1}@bench.local`), process.env.JWT_SECRET, ids)
+      ? await targetTokens(
+          opt.target,
+          ids.map((_, i) => `${tag}-${i + 1}@bench.local`),
+          process.env.JWT_SECRET,
+          ids,
+        )
       : ids.map((sub) => signToken({ sub, role: 'USER' }, secret, 86_400));
     writeFileSync(file, tokens.join('\n') + '\n');
     log(`crowd of ${count.toLocaleString('en-US')} new accounts (${tag})`);
@@ -177,23 +201,32 @@ export async function createContext(opt: Options): Promise<Ctx> {
   const holdDeps = (scenario: string, settings: HoldSettings, crowdSize?: number): HoldDeps<LtResult> => {
     let crowdFile = '';
     return {
-    bench,
-    settings,
-    tokensFile: (server) => crowdFile || (server === 'service' ? serviceTokens : ownTokens),
-    start: async (s) => {
-      // bare Koa reads no token: its run needs no crowd.
-      if (!crowdSize || s.server === 'bare-koa') return startServer(s.server);
-      crowdFile = await crowd(crowdSize);
-      return startServer(s.server, s.server === 'service' ? SHIPPED_LIMITS : {});
-    },
-    run: (o, phase, s) =>
-      runLt({ ...o, mode: o.mode, file: o.tokensFile, label: `${scenario} ${s.server}${phase === 'warm-up' ? ' (warm-up)' : ''}` }),
-    log,
+      bench,
+      settings,
+      tokensFile: (server) => crowdFile || (server === 'service' ? serviceTokens : ownTokens),
+      start: async (s) => {
+        // bare Koa reads no token: its run needs no crowd.
+        if (!crowdSize || s.server === 'bare-koa') return startServer(s.server);
+        crowdFile = await crowd(crowdSize);
+        return startServer(s.server, s.server === 'service' ? SHIPPED_LIMITS : {});
+      },
+      run: (o, phase, s) => runLt({ ...o, mode: o.mode, file: o.tokensFile, label: `${scenario} ${s.server}${phase === 'warm-up' ? ' (warm-up)' : ''}` }),
+      log,
     };
   };
 
   return {
-    opt, bench, tmp, ownTokens, serviceTokens, userIds, uvPool, startServer, startMock, crowd, holdDeps,
+    opt,
+    bench,
+    tmp,
+    ownTokens,
+    serviceTokens,
+    userIds,
+    uvPool,
+    startServer,
+    startMock,
+    crowd,
+    holdDeps,
     async cleanup() {
       rmSync(tmp, { recursive: true, force: true });
       if (flash) {

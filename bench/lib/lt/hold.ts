@@ -16,8 +16,14 @@ const CROWD = 150_000;
 export async function holdScenario(ctx: Ctx, scenario: 'hold-hot' | 'hold-distinct', mode: 'hot' | 'distinct'): Promise<ScenarioReport> {
   const o = ctx.opt;
   const settings: HoldSettings = {
-    threads: o.threads, connections: o.connections ?? 1000, durationS: o.durationS ?? 10, warmupS: o.warmupS, timeoutS: o.timeoutS ?? 5,
-    hotSchedules: 10, distinctSchedules: 300_000, retries: o.retries,
+    threads: o.threads,
+    connections: o.connections ?? 1000,
+    durationS: o.durationS ?? 10,
+    warmupS: o.warmupS,
+    timeoutS: o.timeoutS ?? 5,
+    hotSchedules: 10,
+    distinctSchedules: 300_000,
+    retries: o.retries,
   };
   const runs: HoldScenario[] = [
     { name: 'bare-koa', label: 'bare-Koa ceiling', server: 'bare-koa', mode },
@@ -60,22 +66,40 @@ export async function holdScenario(ctx: Ctx, scenario: 'hold-hot' | 'hold-distin
     targets.push(target(scenario, `service req/s vs flash-sale baseline${noFlash}`, ratio(svc.wrk.rps, flash?.wrk.rps), '>=', 1.5));
     targets.push(target(scenario, 'service p99 vs bare-Koa p99', ratio(svc.wrk.latencyMs.p99, bare.wrk.latencyMs.p99), '<=', 1.5));
     const checked = checkedRuns('service', 'lock-baseline', 'flash-sale');
-    targets.push(check(scenario, 'exactly one winner per schedule', checked.length ? checked.every((r) => r.check!.ok) : null, `${checked.filter((r) => r.check!.ok).length}/${checked.length} runs OK`));
+    targets.push(
+      check(scenario, 'exactly one winner per schedule', checked.length ? checked.every((r) => r.check!.ok) : null, `${checked.filter((r) => r.check!.ok).length}/${checked.length} runs OK`),
+    );
   } else {
     targets.push(target(scenario, `service req/s vs lock baseline${noLock}`, ratio(svc.wrk.rps, lock?.wrk.rps), '>=', 3));
     const svcRuns = checkedRuns('service', 'flash-sale');
-    targets.push(check(scenario, 'no schedule held twice', svcRuns.length ? svcRuns.every((r) => r.check!.ok) : null, svcRuns.length ? `${svcRuns.reduce((n, r) => n + r.check!.overwritten, 0)} overwritten in ${svcRuns.length} runs` : 'n/a'));
+    targets.push(
+      check(
+        scenario,
+        'no schedule held twice',
+        svcRuns.length ? svcRuns.every((r) => r.check!.ok) : null,
+        svcRuns.length ? `${svcRuns.reduce((n, r) => n + r.check!.overwritten, 0)} overwritten in ${svcRuns.length} runs` : 'n/a',
+      ),
+    );
   }
   return {
     scenario,
     rows,
     targets,
     notes: [
-      ...(o.compareFlash ? ['flash-sale baseline: bench/flash-sale.ts, the hold taken in Redis (SET NX PX, one Lua call), only the winner writes PostgreSQL, losers answered from Redis; JWT memo and a prom-client histogram, no session check or per-user cap'] : []),
+      ...(o.compareFlash
+        ? [
+            'flash-sale baseline: bench/flash-sale.ts, the hold taken in Redis (SET NX PX, one Lua call), only the winner writes PostgreSQL, losers answered from Redis; JWT memo and a prom-client histogram, no session check or per-user cap',
+          ]
+        : []),
       `wrk ${settings.threads} threads, ${settings.connections} connections, ${settings.durationS} s after ${settings.warmupS} s warm-up; ${mode === 'hot' ? `10 schedules; ${ctx.userIds.length} users, per-user caps lifted` : `a new schedule per request; each run a crowd of ${CROWD.toLocaleString('en-US')} new accounts, each holding at most twice, the service with the caps as shipped`}`,
-      ...(o.rounds > 1 ? [`${o.rounds} interleaved rounds, req/s per round: ${[...all].map(([server, list]) => `${server} ${list.map((r) => Math.round(r.wrk.rps).toLocaleString('en-US')).join(' / ')}`).join('; ')}`] : []),
+      ...(o.rounds > 1
+        ? [`${o.rounds} interleaved rounds, req/s per round: ${[...all].map(([server, list]) => `${server} ${list.map((r) => Math.round(r.wrk.rps).toLocaleString('en-US')).join(' / ')}`).join('; ')}`]
+        : []),
     ],
-    charts: chartsOf(scenario, [...done.values()].map((r) => ({ name: r.label, samples: r.wrk.samples }))),
+    charts: chartsOf(
+      scenario,
+      [...done.values()].map((r) => ({ name: r.label, samples: r.wrk.samples })),
+    ),
     raw: { settings, runs: [...done.values()].map((r) => ({ ...r, wrk: { ...r.wrk, winners: Object.keys(r.wrk.winners).length } })) },
   };
 }

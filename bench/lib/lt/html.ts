@@ -38,7 +38,10 @@ export function svg(chart: Chart): string {
     return H - PAD.b - f * (H - PAD.t - PAD.b);
   };
   const grid = niceTicks(yLo, yHi, Boolean(chart.log))
-    .map((v) => `<line x1="${PAD.l}" x2="${W - PAD.r}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}" stroke="#ddd"/><text x="${PAD.l - 6}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end">${label(v)}</text>`)
+    .map(
+      (v) =>
+        `<line x1="${PAD.l}" x2="${W - PAD.r}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}" stroke="#ddd"/><text x="${PAD.l - 6}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end">${label(v)}</text>`,
+    )
     .join('');
   const xTicks = niceTicks(0, xMax, false)
     .map((v) => `<text x="${x(v).toFixed(1)}" y="${H - PAD.b + 16}" text-anchor="middle">${label(v)}</text>`)
@@ -58,9 +61,7 @@ export function svg(chart: Chart): string {
       return `<path d="${d}" fill="none" stroke="${COLORS[i % COLORS.length]}" stroke-width="1.8"/>`;
     })
     .join('');
-  const legend = chart.lines
-    .map((l, i) => `<tspan fill="${COLORS[i % COLORS.length]}">■ ${esc(l.name)}</tspan>`)
-    .join('  ');
+  const legend = chart.lines.map((l, i) => `<tspan fill="${COLORS[i % COLORS.length]}">■ ${esc(l.name)}</tspan>`).join('  ');
   return `<figure><figcaption>${esc(chart.title)} (${esc(chart.unit)}${chart.log ? ', log scale' : ''})</figcaption>
 <svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H + 18}" font-family="sans-serif" font-size="11">
 <rect x="${PAD.l}" y="${PAD.t}" width="${W - PAD.l - PAD.r}" height="${H - PAD.t - PAD.b}" fill="#fafafa" stroke="#999"/>${grid}${xTicks}
@@ -70,12 +71,25 @@ export function svg(chart: Chart): string {
 
 export function html(reports: ScenarioReport[], header: string, table: string): string {
   const head = HEADINGS.map((h) => `<th>${esc(h)}</th>`).join('');
-  const body = reports.flatMap((r) => r.rows.map((row) => `<tr>${cells(row).map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`)).join('\n');
+  const body = reports
+    .flatMap((r) =>
+      r.rows.map(
+        (row) =>
+          `<tr>${cells(row)
+            .map((c) => `<td>${esc(c)}</td>`)
+            .join('')}</tr>`,
+      ),
+    )
+    .join('\n');
   const targets = reports
-    .flatMap((r) => r.targets.map((t) => `<tr class="${verdict(t).trim()}"><td>${verdict(t)}</td><td>${esc(r.scenario)}</td><td>${esc(t.name)}</td><td>${esc(t.value)}</td><td>${esc(t.target)}</td></tr>`))
+    .flatMap((r) =>
+      r.targets.map((t) => `<tr class="${verdict(t).trim()}"><td>${verdict(t)}</td><td>${esc(r.scenario)}</td><td>${esc(t.name)}</td><td>${esc(t.value)}</td><td>${esc(t.target)}</td></tr>`),
+    )
     .join('\n');
   const sections = reports
-    .map((r) => `<h2>${esc(r.scenario)}</h2>${r.error ? `<p class="MISS">failed: ${esc(r.error)}</p>` : ''}<ul>${r.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>${r.charts.map(svg).join('\n')}`)
+    .map(
+      (r) => `<h2>${esc(r.scenario)}</h2>${r.error ? `<p class="MISS">failed: ${esc(r.error)}</p>` : ''}<ul>${r.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>${r.charts.map(svg).join('\n')}`,
+    )
     .join('\n');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>roomescape loadtest</title>

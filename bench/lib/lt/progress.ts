@@ -23,7 +23,10 @@ export function log(msg: string): void {
 }
 
 function tick(): void {
-  const line = [...parts.values()].map((f) => f()).filter((s): s is string => Boolean(s)).join(' | ');
+  const line = [...parts.values()]
+    .map((f) => f())
+    .filter((s): s is string => Boolean(s))
+    .join(' | ');
   if (line) {
     clear();
     process.stderr.write(tty ? `[loadtest] ${line}` : `[loadtest] ${line}\n`);

@@ -67,8 +67,20 @@ export const errorCount = (r: LtResult): number => r.unexpected + r.errors.conne
 
 export function row(scenario: string, run: string, r: LtResult, extra: Partial<Row> = {}): Row {
   return {
-    scenario, run, rate: r.rps, unit: 'req/s', p50: r.latencyMs.p50, p99: r.latencyMs.p99,
-    p99raw: r.series.all?.p99 ?? null, errors: errorsOf(r), vsBare: null, vsLock: null, vsFlash: null, cpu: null, check: '-', ...extra,
+    scenario,
+    run,
+    rate: r.rps,
+    unit: 'req/s',
+    p50: r.latencyMs.p50,
+    p99: r.latencyMs.p99,
+    p99raw: r.series.all?.p99 ?? null,
+    errors: errorsOf(r),
+    vsBare: null,
+    vsLock: null,
+    vsFlash: null,
+    cpu: null,
+    check: '-',
+    ...extra,
   };
 }
 
@@ -105,7 +117,20 @@ export const HEADINGS = ['scenario', 'run', 'throughput', 'p50 ms', 'p99 ms', 'p
 export function cells(r: Row): string[] {
   const x = (v: number | null) => (v === null ? 'n/a' : `${v.toFixed(2)}x`);
   const cpu = r.cpu ? [r.cpu.server, r.cpu.postgres, r.cpu.wrk, r.cpu.irq, r.cpu.other].map((c) => c.toFixed(2)).join('/') : '-';
-  return [r.scenario, r.run, r.rate === null ? '-' : `${fmt(r.rate, r.rate < 100 ? 1 : 0)} ${r.unit}`, ms(r.p50), ms(r.p99), ms(r.p99raw), r.errors, x(r.vsBare), x(r.vsLock), x(r.vsFlash), cpu, r.check];
+  return [
+    r.scenario,
+    r.run,
+    r.rate === null ? '-' : `${fmt(r.rate, r.rate < 100 ? 1 : 0)} ${r.unit}`,
+    ms(r.p50),
+    ms(r.p99),
+    ms(r.p99raw),
+    r.errors,
+    x(r.vsBare),
+    x(r.vsLock),
+    x(r.vsFlash),
+    cpu,
+    r.check,
+  ];
 }
 
 export function verdict(t: Target): string {

@@ -76,15 +76,34 @@ function parseSummary(text: string): unknown {
     return JSON.parse(text);
   } catch {
     log(`wrk's summary had garbled bytes; reading it without them`);
-    // eslint-disable-next-line no-control-regex -- control characters are exactly what is being removed
-    return JSON.parse(text.replace(/\\\d{1,3}/g, '').replace(/\\\n/g, '').replace(/[\u0000-\u001f\u007f]/g, ''));
+    // Control characters are exactly what is being removed.
+    // eslint-disable-next-line no-control-regex
+    const controls = /[\u0000-\u001f\u007f]/g;
+    return JSON.parse(
+      text
+        .replace(/\\\d{1,3}/g, '')
+        .replace(/\\\n/g, '')
+        .replace(controls, ''),
+    );
   }
 }
 
 export async function runLt(o: LtOptions): Promise<LtResult> {
   const args = [
-    `-t${o.threads}`, `-c${o.connections}`, `-d${o.durationS}s`, '--timeout', `${o.timeoutS}s`, '-s', LOADTEST_LUA, o.url,
-    '--', o.mode, String(o.threads), o.file, String(o.firstId ?? 1), String(o.count ?? 0),
+    `-t${o.threads}`,
+    `-c${o.connections}`,
+    `-d${o.durationS}s`,
+    '--timeout',
+    `${o.timeoutS}s`,
+    '-s',
+    LOADTEST_LUA,
+    o.url,
+    '--',
+    o.mode,
+    String(o.threads),
+    o.file,
+    String(o.firstId ?? 1),
+    String(o.count ?? 0),
   ];
   const ok = o.ok ?? defaultOk(o.mode);
   const seconds = new Map<number, Second>();
@@ -120,7 +139,9 @@ export async function runLt(o: LtOptions): Promise<LtResult> {
         const sample = summarize(s, seconds.get(s));
         if (!shown.has(s)) badTotal += sample.bad;
         shown.add(s);
-        const p99 = Object.entries(sample.series).map(([name, v]) => (name === 'all' ? `p99 ${ms(v.p99)} ms` : `${name} p99 ${ms(v.p99)}`)).join(' ');
+        const p99 = Object.entries(sample.series)
+          .map(([name, v]) => (name === 'all' ? `p99 ${ms(v.p99)} ms` : `${name} p99 ${ms(v.p99)}`))
+          .join(' ');
         const t = Math.max(0, Math.round(monoS() - startMono));
         return `${o.label} ${t}s ${fmt(sample.n)} req/s ${p99 || 'p99 -'} errors ${fmt(sample.bad)} (total ${fmt(badTotal)})${o.extra ? ` ${o.extra()}` : ''}`;
       })
@@ -157,10 +178,16 @@ export async function runLt(o: LtOptions): Promise<LtResult> {
   if (partial.startsWith('BENCH_JSON ')) summary = partial.slice('BENCH_JSON '.length);
   if (code !== 0 || !summary) throw new Error(`wrk failed (exit ${code}):\n${lines.join('\n')}\n${err}`);
   const j = parseSummary(summary) as {
-    requests: number; duration_us: number; errors: WrkResult['errors'];
+    requests: number;
+    duration_us: number;
+    errors: WrkResult['errors'];
     latency_us: Record<'p50' | 'p90' | 'p99' | 'p999' | 'max' | 'mean', number>;
-    statuses: Record<string, number>; winners: Record<string, number>; failed: Record<string, number>;
-    used: number; completed: number; max_id: number;
+    statuses: Record<string, number>;
+    winners: Record<string, number>;
+    failed: Record<string, number>;
+    used: number;
+    completed: number;
+    max_id: number;
   };
   // Keys copied across wrk's threads have come back garbled now and then: keep the well-formed ones.
   for (const name of ['statuses', 'failed'] as const) j[name] = Object.fromEntries(Object.entries(j[name]).filter(([k]) => KEY.test(k)));

@@ -35,13 +35,13 @@ export async function runExpiryTick(work: ExpiryWork, now: Date): Promise<TickCo
     else if (reply.expired === 'RESERVATION') counts.reservationsExpired += 1;
   };
 
-  for (let after = 0; ; ) {
+  for (let after = 0; ;) {
     const ids = await dueHolds(work.db, now, work.pageSize, after);
     await inParallel(ids, work.concurrency, expireOne);
     if (ids.length < work.pageSize) break;
     after = ids[ids.length - 1]!;
   }
-  for (let after = 0; ; ) {
+  for (let after = 0; ;) {
     const due = await duePendingReservations(work.db, now, work.pageSize, after);
     await inParallel(
       due.map((d) => d.scheduleId),

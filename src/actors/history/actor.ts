@@ -119,8 +119,25 @@ export function historyActor(deps: HistoryDeps) {
     const sweep = !s.swept;
     run(s, self, 'write', async () => {
       const started = Date.now();
-      const w = await writeRows(deps, batch.key, batch.rows.map((q) => q.row), { forget, sweep });
-      return { ok: true, rows: w.written, rejected: w.rejected, skipped: 0, statements: w.statements, ms: Date.now() - started, nextOffset: 0, eof: false, guards: w.guards, forgot: w.extras ? forget : [], swept: w.extras && sweep };
+      const w = await writeRows(
+        deps,
+        batch.key,
+        batch.rows.map((q) => q.row),
+        { forget, sweep },
+      );
+      return {
+        ok: true,
+        rows: w.written,
+        rejected: w.rejected,
+        skipped: 0,
+        statements: w.statements,
+        ms: Date.now() - started,
+        nextOffset: 0,
+        eof: false,
+        guards: w.guards,
+        forgot: w.extras ? forget : [],
+        swept: w.extras && sweep,
+      };
     });
   };
 

@@ -36,7 +36,11 @@ export class History {
   private readonly rescued: Promise<void>;
   private markRescued!: () => void;
 
-  constructor(system: ActorSystemRef, private readonly deps: HistoryDeps, name = 'history') {
+  constructor(
+    system: ActorSystemRef,
+    private readonly deps: HistoryDeps,
+    name = 'history',
+  ) {
     this.state = createHistoryState(recoverSpill(deps));
     this.rescued = new Promise((resolve) => (this.markRescued = resolve));
     const actor = historyActor(deps);
@@ -217,7 +221,10 @@ export const dbHistoryWriter = (db: Db): HistoryWriter => ({
 export function spillDirFor(config: Pick<Config, 'dataDir' | 'databaseUrl'>): string {
   if (!config.databaseUrl) return join(config.dataDir, 'history', 'embedded');
   const url = new URL(config.databaseUrl);
-  const id = createHash('sha256').update(`${url.hostname}:${url.port || 5432}${url.pathname}`).digest('hex').slice(0, 16);
+  const id = createHash('sha256')
+    .update(`${url.hostname}:${url.port || 5432}${url.pathname}`)
+    .digest('hex')
+    .slice(0, 16);
   return join(config.dataDir, 'history', id);
 }
 

@@ -120,7 +120,7 @@ export class LoginJournal {
         this.fd = openSync(this.pathOf(this.file), 'a');
       }
       const data = Buffer.from(group.lines.join('\n') + '\n', 'utf8');
-      for (let done = 0; done < data.length; ) done += writeSync(this.fd, data, done, data.length - done);
+      for (let done = 0; done < data.length;) done += writeSync(this.fd, data, done, data.length - done);
       fdatasyncSync(this.fd);
       this.failing = false;
       this.linesInFile += group.lines.length;

@@ -37,8 +37,6 @@ export type WriteOutcome =
 /** Messages the actor sends itself, plus the crash a test asks for; not part of the public face. */
 export type HistoryInternal =
   /** A timer went off (`timer`: which), or just: look for work. */
-  | { type: 'Tick'; timer?: number }
-  | { type: 'Settled'; op: number; outcome: WriteOutcome }
-  | { type: 'Crash' };
+  { type: 'Tick'; timer?: number } | { type: 'Settled'; op: number; outcome: WriteOutcome } | { type: 'Crash' };
 
 export type HistoryMessage = HistoryCommand | HistoryInternal;

@@ -27,11 +27,22 @@ const SEALED = /^history-spill\.[0-9a-z-]+\.replay\.ndjson$/;
 const REJECTED = 'history-rejected.ndjson';
 const BLOCK = 256 * 1024;
 
-const instant = z.string().datetime().transform((s) => new Date(s));
+const instant = z
+  .string()
+  .datetime()
+  .transform((s) => new Date(s));
 const rowSchema = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('login'),
-    record: z.object({ userId: z.number().int().nullable(), email: z.string(), success: z.boolean(), ip: z.string().nullable(), userAgent: z.string().nullable(), at: instant, journalId: z.string().max(40).optional() }),
+    record: z.object({
+      userId: z.number().int().nullable(),
+      email: z.string(),
+      success: z.boolean(),
+      ip: z.string().nullable(),
+      userAgent: z.string().nullable(),
+      at: instant,
+      journalId: z.string().max(40).optional(),
+    }),
   }),
   z.object({
     kind: z.literal('payment'),
@@ -164,7 +175,7 @@ export class SpillFiles {
           rows += 1;
         }
       };
-      for (let pos = 0; ; ) {
+      for (let pos = 0; ;) {
         const n = readSync(fd, buf, 0, BLOCK, pos);
         if (n === 0) break;
         pos += n;
@@ -249,7 +260,7 @@ function appendSynced(file: string, text: string): void {
   const fd = openSync(file, 'a');
   try {
     const data = Buffer.from(text, 'utf8');
-    for (let done = 0; done < data.length; ) done += writeSync(fd, data, done, data.length - done);
+    for (let done = 0; done < data.length;) done += writeSync(fd, data, done, data.length - done);
     fdatasyncSync(fd);
   } finally {
     closeSync(fd);

@@ -123,7 +123,9 @@ function decideAndWrite(deps: ScheduleActorDeps) {
 }
 
 const limitReached = (l: Limited): AnyReply =>
-  l.limited === 'NO_USER' ? { ok: false, code: 'USER_NOT_FOUND' } : { ok: false, code: 'HOLD_LIMIT_REACHED', limit: l.limited === 'HOLDS' ? 'MAX_ACTIVE_HOLDS_PER_USER' : 'MAX_PENDING_PER_USER', max: l.max };
+  l.limited === 'NO_USER'
+    ? { ok: false, code: 'USER_NOT_FOUND' }
+    : { ok: false, code: 'HOLD_LIMIT_REACHED', limit: l.limited === 'HOLDS' ? 'MAX_ACTIVE_HOLDS_PER_USER' : 'MAX_PENDING_PER_USER', max: l.max };
 
 /** Whose hold lapsed is known only to the actor that expired it; a re-read that finds nothing newer keeps it. */
 function keepLapse(before: ScheduleState, after: ScheduleState): ScheduleState {

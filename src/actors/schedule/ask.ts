@@ -4,12 +4,10 @@ import type { Failure, PaymentOutcome, Replies, ScheduleCommand } from './protoc
 type Answer<K extends keyof Replies> = Promise<Replies[K] | Failure>;
 
 /** Hold: the hold (new, or the caller's own again), or SCHEDULE_NOT_AVAILABLE / SCHEDULE_IN_PAST / SCHEDULE_NOT_FOUND. */
-export const holdSchedule = (r: ScheduleRegistry, i: { scheduleId: number; userId: number }): Answer<'Hold'> =>
-  r.ask(i.scheduleId, { type: 'Hold', userId: i.userId });
+export const holdSchedule = (r: ScheduleRegistry, i: { scheduleId: number; userId: number }): Answer<'Hold'> => r.ask(i.scheduleId, { type: 'Hold', userId: i.userId });
 
 /** Release: ok, or NOT_HOLDER when the caller holds nothing here, PAYMENT_IN_PROGRESS while its payment runs. */
-export const releaseSchedule = (r: ScheduleRegistry, i: { scheduleId: number; userId: number }): Answer<'Release'> =>
-  r.ask(i.scheduleId, { type: 'Release', userId: i.userId });
+export const releaseSchedule = (r: ScheduleRegistry, i: { scheduleId: number; userId: number }): Answer<'Release'> => r.ask(i.scheduleId, { type: 'Release', userId: i.userId });
 
 /** CreateReservation: a PENDING reservation (or the caller's existing one), or HOLD_REQUIRED / HOLD_EXPIRED / INVALID_PARTICIPANTS. */
 export const createReservation = (r: ScheduleRegistry, i: { scheduleId: number; userId: number; participants: number }): Answer<'CreateReservation'> =>

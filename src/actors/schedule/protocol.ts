@@ -112,17 +112,14 @@ export interface Replies {
   Hold: { ok: true; hold: HoldView } | Rejection<'SCHEDULE_NOT_AVAILABLE' | 'SCHEDULE_IN_PAST' | 'USER_NOT_FOUND'> | LimitReached | RateLimited;
   Release: { ok: true } | Rejection<'NOT_HOLDER' | 'PAYMENT_IN_PROGRESS'>;
   CreateReservation:
-    | { ok: true; created: boolean; reservation: ReservationSummary }
-    | Rejection<'HOLD_REQUIRED' | 'HOLD_EXPIRED' | 'SCHEDULE_IN_PAST' | 'INVALID_PARTICIPANTS' | 'RESERVATION_EXISTS'>
-    | LimitReached;
+    { ok: true; created: boolean; reservation: ReservationSummary } | Rejection<'HOLD_REQUIRED' | 'HOLD_EXPIRED' | 'SCHEDULE_IN_PAST' | 'INVALID_PARTICIPANTS' | 'RESERVATION_EXISTS'> | LimitReached;
   Expire: { ok: true; expired: 'HOLD' | 'RESERVATION' | null } | Rejection<never>;
   Block: { ok: true; schedule: ScheduleView } | Rejection<'SCHEDULE_NOT_AVAILABLE'>;
   Unblock: { ok: true; schedule: ScheduleView } | Rejection<'SCHEDULE_NOT_BLOCKED'>;
   Get: { ok: true; schedule: ScheduleView } | Rejection<never>;
   Refresh: { ok: true } | Rejection<never>;
   BeginPayment:
-    | { ok: true; reservation: ReservationSummary; attemptId: number }
-    | Rejection<'RESERVATION_NOT_FOUND' | 'RESERVATION_NOT_PAYABLE' | 'AMOUNT_MISMATCH' | 'ORDER_MISMATCH' | 'PAY_ON_SITE'>;
+    { ok: true; reservation: ReservationSummary; attemptId: number } | Rejection<'RESERVATION_NOT_FOUND' | 'RESERVATION_NOT_PAYABLE' | 'AMOUNT_MISMATCH' | 'ORDER_MISMATCH' | 'PAY_ON_SITE'>;
   SettlePayment:
     | { ok: true; reservation: ReservationSummary }
     /** An approval for a reservation that is gone: the caller must refund it. ATTEMPT_SETTLED: someone else settled the attempt first. */

@@ -5,9 +5,7 @@ import { upsertAdmin } from '../repositories/users.js';
 import { hashPassword } from '../../services/password.js';
 
 const { values } = parseArgs({ options: { email: { type: 'string' }, password: { type: 'string' }, name: { type: 'string', default: 'Administrator' } } });
-const input = z
-  .object({ email: z.string().email().max(254), password: z.string().min(8).max(128), name: z.string().min(1).max(100) })
-  .safeParse(values);
+const input = z.object({ email: z.string().email().max(254), password: z.string().min(8).max(128), name: z.string().min(1).max(100) }).safeParse(values);
 if (!input.success) {
   process.stderr.write('usage: npm run create-admin -- --email E --password P [--name N]  (password: 8 characters or more)\n');
   process.exit(2);

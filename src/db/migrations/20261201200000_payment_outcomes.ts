@@ -18,7 +18,9 @@ export async function up(knex: Knex): Promise<void> {
     t.check(`outcome IS NULL OR outcome IN ('APPROVED', 'DECLINED', 'RETRYABLE', 'UNKNOWN')`, [], 'payment_attempts_outcome_check');
   });
   // Rows from before this migration were written after the fact by the history batch: their outcome is what `success` said.
-  await knex.raw(`UPDATE payment_attempts SET outcome = CASE WHEN success THEN 'APPROVED' WHEN code = 'OUTCOME_UNKNOWN' THEN 'UNKNOWN' ELSE 'DECLINED' END, settled_at = created_at, next_check_at = created_at`);
+  await knex.raw(
+    `UPDATE payment_attempts SET outcome = CASE WHEN success THEN 'APPROVED' WHEN code = 'OUTCOME_UNKNOWN' THEN 'UNKNOWN' ELSE 'DECLINED' END, settled_at = created_at, next_check_at = created_at`,
+  );
   await knex.raw(`CREATE INDEX payment_attempts_open ON payment_attempts (next_check_at) WHERE outcome IS NULL OR outcome = 'UNKNOWN'`);
   await knex.raw(`CREATE INDEX payment_attempts_order ON payment_attempts (order_id)`);
 

@@ -1,16 +1,7 @@
 import type { Db } from '../knex.js';
 import { insertLoginHistory, type LoginRecord } from './login-history.js';
 
-export type BookingEventType =
-  | 'HELD'
-  | 'RELEASED'
-  | 'RESERVED'
-  | 'PAYMENT_STARTED'
-  | 'PAYMENT_APPROVED'
-  | 'PAYMENT_DECLINED'
-  | 'EXPIRED'
-  | 'CANCELED'
-  | 'REFUNDED';
+export type BookingEventType = 'HELD' | 'RELEASED' | 'RESERVED' | 'PAYMENT_STARTED' | 'PAYMENT_APPROVED' | 'PAYMENT_DECLINED' | 'EXPIRED' | 'CANCELED' | 'REFUNDED';
 
 export interface PaymentAttemptRecord {
   reservationId: number;
@@ -33,10 +24,7 @@ export interface BookingEventRecord {
 }
 
 /** One row of any history table, as the history actor queues, spills and writes it. */
-export type HistoryRow =
-  | { kind: 'login'; record: LoginRecord }
-  | { kind: 'payment'; record: PaymentAttemptRecord }
-  | { kind: 'event'; record: BookingEventRecord };
+export type HistoryRow = { kind: 'login'; record: LoginRecord } | { kind: 'payment'; record: PaymentAttemptRecord } | { kind: 'event'; record: BookingEventRecord };
 
 /** One multi-row INSERT. */
 export async function insertPaymentAttempts(db: Db, rows: PaymentAttemptRecord[]): Promise<void> {
@@ -99,10 +87,7 @@ export interface BatchWritten {
 /** Writes a batch, one INSERT per table, in one transaction with its guard. */
 export async function writeHistoryBatch(db: Db, batch: GuardedBatch): Promise<BatchWritten> {
   return db.transaction(async (trx) => {
-    const claimed = await trx.raw<{ rows: unknown[] }>(
-      `INSERT INTO ${GUARDS} (key) VALUES (?) ON CONFLICT DO NOTHING RETURNING 1`,
-      [batch.key],
-    );
+    const claimed = await trx.raw<{ rows: unknown[] }>(`INSERT INTO ${GUARDS} (key) VALUES (?) ON CONFLICT DO NOTHING RETURNING 1`, [batch.key]);
     if (batch.forget && batch.forget.length > 0) {
       await trx(GUARDS).whereIn('key', batch.forget).delete();
     }
@@ -136,7 +121,9 @@ export interface PaymentAttempt extends PaymentAttemptRecord {
 }
 
 export async function listPaymentAttempts(db: Db, reservationId: number): Promise<PaymentAttempt[]> {
-  const rows = await db('payment_attempts').where('reservation_id', reservationId).orderBy([{ column: 'created_at' }, { column: 'id' }]);
+  const rows = await db('payment_attempts')
+    .where('reservation_id', reservationId)
+    .orderBy([{ column: 'created_at' }, { column: 'id' }]);
   return rows.map((r) => ({
     id: r.id,
     reservationId: r.reservation_id,
@@ -165,12 +152,7 @@ export async function listTimeline(db: Db, reservation: { id: number; scheduleId
   const since = new Date(reservation.createdAt.getTime() - HOLDS_BEFORE_MS);
   const rows = await db('booking_events')
     .where('reservation_id', reservation.id)
-    .orWhere((q) =>
-      q
-        .where({ schedule_id: reservation.scheduleId, user_id: reservation.userId })
-        .whereIn('type', ['HELD', 'RELEASED', 'OFFERED'])
-        .whereBetween('at', [since, reservation.createdAt]),
-    )
+    .orWhere((q) => q.where({ schedule_id: reservation.scheduleId, user_id: reservation.userId }).whereIn('type', ['HELD', 'RELEASED', 'OFFERED']).whereBetween('at', [since, reservation.createdAt]))
     .orderBy([{ column: 'at' }, { column: 'id' }]);
   return rows.map((r) => ({
     id: r.id,

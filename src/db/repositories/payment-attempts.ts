@@ -39,7 +39,15 @@ export async function settleAttempt(db: Db, s: AttemptSettlement): Promise<void>
   const q = db('payment_attempts').where({ id: s.id });
   if (s.outcome === 'APPROVED') q.andWhere((w) => w.whereNull('outcome').orWhereNot('outcome', 'APPROVED'));
   else q.andWhere((w) => w.whereNull('outcome').orWhere('outcome', 'UNKNOWN'));
-  const n = await q.update({ outcome: s.outcome, success: s.outcome === 'APPROVED', code: s.gatewayCode ?? (s.outcome === 'APPROVED' ? 'DONE' : null), gateway_code: s.gatewayCode, message: s.message?.slice(0, 500) ?? null, settled_at: db.fn.now(), next_check_at: null });
+  const n = await q.update({
+    outcome: s.outcome,
+    success: s.outcome === 'APPROVED',
+    code: s.gatewayCode ?? (s.outcome === 'APPROVED' ? 'DONE' : null),
+    gateway_code: s.gatewayCode,
+    message: s.message?.slice(0, 500) ?? null,
+    settled_at: db.fn.now(),
+    next_check_at: null,
+  });
   if (n === 0) throw new AttemptAlreadySettled(s.id);
 }
 
@@ -68,7 +76,9 @@ export async function setAttemptKey(db: Db, id: number, idempotencyKey: string):
 }
 
 export async function postponeCheck(db: Db, id: number, nextCheckAt: Date, reason: string): Promise<void> {
-  await db('payment_attempts').where({ id }).update({ checks: db.raw('checks + 1'), next_check_at: nextCheckAt, message: reason.slice(0, 500) });
+  await db('payment_attempts')
+    .where({ id })
+    .update({ checks: db.raw('checks + 1'), next_check_at: nextCheckAt, message: reason.slice(0, 500) });
 }
 
 const toOpen = (r: RawRow): OpenAttempt => ({
@@ -97,7 +107,10 @@ export async function dueAttempts(db: Db, now: Date, limit: number, after?: { at
 
 /** How many attempts are due a look now and still have no definite outcome: the reconciler's backlog. */
 export async function openAttemptBacklog(db: Db, now: Date): Promise<number> {
-  const [row] = await db('payment_attempts').where((w) => w.whereNull('outcome').orWhere('outcome', 'UNKNOWN')).andWhere('next_check_at', '<=', now).count({ n: '*' });
+  const [row] = await db('payment_attempts')
+    .where((w) => w.whereNull('outcome').orWhere('outcome', 'UNKNOWN'))
+    .andWhere('next_check_at', '<=', now)
+    .count({ n: '*' });
   return Number(row?.n ?? 0);
 }
 
@@ -118,7 +131,9 @@ export interface AttemptView {
 }
 
 export async function listAttempts(db: Db, reservationId: number): Promise<AttemptView[]> {
-  const rows = await db('payment_attempts').where('reservation_id', reservationId).orderBy([{ column: 'created_at' }, { column: 'id' }]);
+  const rows = await db('payment_attempts')
+    .where('reservation_id', reservationId)
+    .orderBy([{ column: 'created_at' }, { column: 'id' }]);
   return rows.map((r) => ({
     id: Number(r.id),
     reservationId: Number(r.reservation_id),

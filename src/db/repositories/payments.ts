@@ -20,7 +20,16 @@ const toRefund = (r: RawRow): RefundRow => ({
 /** Records an approved payment; a second save of the same approval changes nothing. */
 export async function insertPayment(db: Db, p: NewPayment): Promise<void> {
   await db('payments')
-    .insert({ reservation_id: p.reservationId, payment_key: p.paymentKey, order_id: p.orderId, amount: p.amount, status: p.status, method: p.method, approved_at: p.approvedAt, gateway_response: JSON.stringify(p.gatewayResponse) })
+    .insert({
+      reservation_id: p.reservationId,
+      payment_key: p.paymentKey,
+      order_id: p.orderId,
+      amount: p.amount,
+      status: p.status,
+      method: p.method,
+      approved_at: p.approvedAt,
+      gateway_response: JSON.stringify(p.gatewayResponse),
+    })
     .onConflict('order_id')
     .ignore();
 }
@@ -67,8 +76,12 @@ export async function markRefundDone(db: Db, refund: RefundRow, transactionKey: 
 }
 
 export async function recordRefundFailure(db: Db, refund: RefundRow, error: string): Promise<void> {
-  await db('payment_refunds').where({ id: refund.id }).update({ attempts: db.raw('attempts + 1'), last_error: error.slice(0, 200), updated_at: db.fn.now() });
-  await db('payments').where({ id: refund.paymentId }).update({ refund_attempts: db.raw('refund_attempts + 1'), last_refund_error: error.slice(0, 200) });
+  await db('payment_refunds')
+    .where({ id: refund.id })
+    .update({ attempts: db.raw('attempts + 1'), last_error: error.slice(0, 200), updated_at: db.fn.now() });
+  await db('payments')
+    .where({ id: refund.paymentId })
+    .update({ refund_attempts: db.raw('refund_attempts + 1'), last_refund_error: error.slice(0, 200) });
 }
 
 const REFUND_SELECT = ['payment_refunds.*', 'payments.payment_key', 'payments.order_id'];
@@ -104,4 +117,3 @@ export async function recordOrphanPayment(db: Db, p: NewPayment, reason: string,
     return requestRefund(trx, p.reservationId, reason);
   });
 }
-

@@ -34,9 +34,7 @@ function toView(r: RawRow): ReservationView {
     cancelReason: r.cancel_reason,
     theme: { id: r.theme_id, name: r.theme_name, storeId: r.store_id },
     schedule: { id: r.schedule_id, date: r.date, startTime: r.start_time, startsAt: r.starts_at },
-    payment: r.payment_key
-      ? { paymentKey: r.payment_key, amount: r.paid_amount, status: r.payment_status, method: r.method, approvedAt: r.approved_at, refundedAmount: r.refunded_amount }
-      : null,
+    payment: r.payment_key ? { paymentKey: r.payment_key, amount: r.paid_amount, status: r.payment_status, method: r.method, approvedAt: r.approved_at, refundedAmount: r.refunded_amount } : null,
   };
 }
 

@@ -94,8 +94,7 @@ class Batcher<I, O> {
 /** A schedule-only transition that sets every column: the kind a batch can carry. */
 export type FullTransition = Transition & { schedule: Required<Transition['schedule']>; reservation?: undefined };
 
-export const isBatchable = (t: Transition): t is FullTransition =>
-  !t.reservation && 'status' in t.schedule && 'heldBy' in t.schedule && 'holdExpiresAt' in t.schedule;
+export const isBatchable = (t: Transition): t is FullTransition => !t.reservation && 'status' in t.schedule && 'heldBy' in t.schedule && 'holdExpiresAt' in t.schedule;
 
 /** A transition that gives a user a hold: the kind the per-user cap counts. */
 const isHoldGrant = (t: FullTransition): boolean => t.schedule.status === 'HOLD' && t.schedule.heldBy !== null;
@@ -118,7 +117,11 @@ export function batchedScheduleStore(db: Db, maxBatch = 100, limits: UserLimits 
     return ids.map((id) => found.get(id) ?? null);
   }, maxBatch);
   const writes = new Batcher<FullTransition, Committed | null>((ts) => casMany(db, ts), maxBatch);
-  const grants = new Batcher<FullTransition, Committed | null | Limited>((ts) => claimHolds(db, ts, limits.maxHolds), maxBatch, (t) => t.schedule.heldBy!);
+  const grants = new Batcher<FullTransition, Committed | null | Limited>(
+    (ts) => claimHolds(db, ts, limits.maxHolds),
+    maxBatch,
+    (t) => t.schedule.heldBy!,
+  );
   return {
     load: (id) => loads.submit(id),
     commit: (t) => {

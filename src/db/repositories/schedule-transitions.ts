@@ -116,10 +116,7 @@ export async function commitReservationWithin(db: Db, t: Transition, maxUnpaid: 
   const userId = t.reservation.values.userId;
   return db.transaction(async (trx) => {
     await trx.raw('SELECT pg_advisory_xact_lock(?, ?::int)', [HOLD_LOCK_CLASS, userId]);
-    const { rows } = await trx.raw<{ rows: { n: string }[] }>(
-      `SELECT count(*) AS n FROM reservations WHERE user_id = ? AND status IN ('PENDING', 'PAYMENT_IN_PROGRESS')`,
-      [userId],
-    );
+    const { rows } = await trx.raw<{ rows: { n: string }[] }>(`SELECT count(*) AS n FROM reservations WHERE user_id = ? AND status IN ('PENDING', 'PAYMENT_IN_PROGRESS')`, [userId]);
     if (Number(rows[0]!.n) >= maxUnpaid) return { limited: 'UNPAID' as const, max: maxUnpaid };
     return commitTransition(trx, t);
   });

@@ -72,6 +72,6 @@ export async function userChangesSince(db: Db, since: Date | null, afterId = 0, 
 
 /** Changes older than any token that could still be in use. */
 export async function pruneUserChanges(db: Db, olderThanSeconds: number): Promise<number> {
-  const { rowCount } = await db.raw<{ rowCount: number }>("DELETE FROM user_changes WHERE changed_at < now() - make_interval(secs => ?)", [olderThanSeconds]);
+  const { rowCount } = await db.raw<{ rowCount: number }>('DELETE FROM user_changes WHERE changed_at < now() - make_interval(secs => ?)', [olderThanSeconds]);
   return rowCount;
 }

@@ -68,6 +68,7 @@ export function createGuard(secret: string, sessions: Sessions, opts: { allowedO
     const authority = sessions.authority(claims.sub, claims.sid, claims.role);
     if (authority instanceof Promise) return authority.then(admit);
     admit(authority);
+    return undefined;
   };
 }
 

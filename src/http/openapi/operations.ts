@@ -44,12 +44,14 @@ export const DOCS = [
     params: assetParams,
     invalid: 'NOT_FOUND',
     responses: { 200: { description: 'the file', type: '*/*', schema: z.string().describe('the file’s bytes') } },
-    handler: () => async (ctx, { params }) => {
-      const asset = await loadAsset(params.file);
-      ctx.type = asset.type;
-      ctx.set('cache-control', 'public, max-age=86400');
-      ctx.set('x-content-type-options', 'nosniff');
-      ctx.body = asset.body;
-    },
+    handler:
+      () =>
+      async (ctx, { params }) => {
+        const asset = await loadAsset(params.file);
+        ctx.type = asset.type;
+        ctx.set('cache-control', 'public, max-age=86400');
+        ctx.set('x-content-type-options', 'nosniff');
+        ctx.body = asset.body;
+      },
   }),
 ];

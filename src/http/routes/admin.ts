@@ -29,7 +29,8 @@ export const ADMIN = [
     body: storeBody,
     responses: { 201: { description: 'the store', schema: store } },
     errors: ['NAME_TAKEN'],
-    handler: (deps) =>
+    handler:
+      (deps) =>
       async (ctx, { body }) => {
         ctx.body = unwrap(await admin.createStore(deps.db, { phone: null, ...body }));
         ctx.status = 201;
@@ -46,7 +47,8 @@ export const ADMIN = [
     body: storeBody.partial(),
     responses: { 200: { description: 'the store', schema: store } },
     errors: ['STORE_NOT_FOUND', 'NAME_TAKEN'],
-    handler: (deps) =>
+    handler:
+      (deps) =>
       async (ctx, { params, body }) => {
         ctx.body = unwrap(await admin.editStore(deps.db, params.id, body));
         changed(deps);
@@ -61,7 +63,8 @@ export const ADMIN = [
     params: idParams,
     responses: { 204: { description: 'removed' } },
     errors: ['STORE_NOT_FOUND', 'IN_USE'],
-    handler: (deps) =>
+    handler:
+      (deps) =>
       async (ctx, { params }) => {
         unwrap(await admin.removeStore(deps.db, params.id));
         ctx.status = 204;
@@ -77,7 +80,8 @@ export const ADMIN = [
     body: themeBody,
     responses: { 201: { description: 'the theme', schema: theme } },
     errors: ['STORE_NOT_FOUND', 'NAME_TAKEN'],
-    handler: (deps) =>
+    handler:
+      (deps) =>
       async (ctx, { body }) => {
         ctx.body = unwrap(await admin.createTheme(deps.db, body));
         ctx.status = 201;
@@ -95,7 +99,8 @@ export const ADMIN = [
     body: themePatchBody,
     responses: { 200: { description: 'the theme', schema: theme } },
     errors: ['THEME_NOT_FOUND', 'NAME_TAKEN', 'SCHEDULE_OVERLAP'],
-    handler: (deps) =>
+    handler:
+      (deps) =>
       async (ctx, { params, body }) => {
         ctx.body = unwrap(await admin.editTheme(deps.db, params.id, body));
         changed(deps);
@@ -110,7 +115,8 @@ export const ADMIN = [
     params: idParams,
     responses: { 204: { description: 'removed' } },
     errors: ['THEME_NOT_FOUND', 'IN_USE'],
-    handler: (deps) =>
+    handler:
+      (deps) =>
       async (ctx, { params }) => {
         unwrap(await admin.removeTheme(deps.db, params.id));
         ctx.status = 204;
@@ -128,7 +134,8 @@ export const ADMIN = [
     body: bulkSchedulesBody,
     responses: { 201: { description: 'how many were asked for and created, and the new schedules', schema: schedulesCreated } },
     errors: ['THEME_NOT_FOUND', 'SCHEDULE_OVERLAP'],
-    handler: (deps) =>
+    handler:
+      (deps) =>
       async (ctx, { body }) => {
         ctx.body = unwrap(await admin.createSchedules(deps.db, body));
         ctx.status = 201;
@@ -144,7 +151,8 @@ export const ADMIN = [
     params: idParams,
     responses: { 200: { description: 'the schedule, BLOCKED', schema: schedule } },
     errors: ['SCHEDULE_NOT_AVAILABLE', 'SCHEDULE_NOT_FOUND', ...ACTOR_FAULTS],
-    handler: (deps) =>
+    handler:
+      (deps) =>
       async (ctx, { params }) => {
         ctx.body = expectOk(await blockSchedule(deps.actors.schedules, params.id)).schedule;
         changed(deps);
@@ -159,7 +167,8 @@ export const ADMIN = [
     params: idParams,
     responses: { 200: { description: 'the schedule, AVAILABLE', schema: schedule } },
     errors: ['SCHEDULE_NOT_BLOCKED', 'SCHEDULE_NOT_FOUND', ...ACTOR_FAULTS],
-    handler: (deps) =>
+    handler:
+      (deps) =>
       async (ctx, { params }) => {
         ctx.body = expectOk(await unblockSchedule(deps.actors.schedules, params.id)).schedule;
         changed(deps);

@@ -62,7 +62,8 @@ export interface Operation<P extends ZodTypeAny = ZodTypeAny, Q extends ZodTypeA
 }
 
 /** Declares an operation; a function only so that the handler's input is typed from the schemas. */
-export const operation = <P extends ZodTypeAny = ZodUndefined, Q extends ZodTypeAny = ZodUndefined, B extends ZodTypeAny = ZodUndefined>(op: Operation<P, Q, B>): Operation => op as unknown as Operation;
+export const operation = <P extends ZodTypeAny = ZodUndefined, Q extends ZodTypeAny = ZodUndefined, B extends ZodTypeAny = ZodUndefined>(op: Operation<P, Q, B>): Operation =>
+  op as unknown as Operation;
 
 /** The access a route's handler was declared with; the route-table test reads it. */
 export const ACCESS = Symbol('access');

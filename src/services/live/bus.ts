@@ -69,7 +69,5 @@ export class LiveBus {
 
 function isChange(v: unknown): v is ScheduleChange {
   const c = v as Partial<ScheduleChange> | null;
-  return (
-    typeof c === 'object' && c !== null && Number.isInteger(c.id) && Number.isInteger(c.themeId) && typeof c.date === 'string' && typeof c.status === 'string' && Number.isInteger(c.version)
-  );
+  return typeof c === 'object' && c !== null && Number.isInteger(c.id) && Number.isInteger(c.themeId) && typeof c.date === 'string' && typeof c.status === 'string' && Number.isInteger(c.version);
 }

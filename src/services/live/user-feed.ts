@@ -40,7 +40,15 @@ export class UserFeed {
     if (c.heldBy === this.userId || this.holding.has(c.id)) {
       if (c.heldBy === this.userId && c.status === 'HOLD') this.holding.add(c.id);
       else this.holding.delete(c.id);
-      this.stream.send(holdFrame({ scheduleId: c.id, status: c.heldBy === this.userId ? c.status : 'AVAILABLE', holdExpiresAt: c.heldBy === this.userId && c.holdExpiresAt ? new Date(c.holdExpiresAt).toISOString() : null, version: c.version }), undefined);
+      this.stream.send(
+        holdFrame({
+          scheduleId: c.id,
+          status: c.heldBy === this.userId ? c.status : 'AVAILABLE',
+          holdExpiresAt: c.heldBy === this.userId && c.holdExpiresAt ? new Date(c.holdExpiresAt).toISOString() : null,
+          version: c.version,
+        }),
+        undefined,
+      );
       if (!this.watched.has(c.id)) this.setWatched(new Set([...this.watched, c.id]));
     }
     this.refreshSoon();
