@@ -1,0 +1,71 @@
+/**
+ * Where a server's CPU went, from a V8 CPU profile (`--cpu-prof`, e.g. `npm run bench:hold -- --only
+ * hot --profile DIR`): self time grouped into the rooms of a request, in µs per request when the
+ * number of requests answered during the profile is given.
+ *   tsx bench/profile-summary.ts <file.cpuprofile> [requests]
+ */
+import { readFileSync } from 'node:fs';
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string };
+  children?: number[];
+}
+interface Profile {
+  nodes: ProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+  startTime: number;
+  endTime: number;
+}
+
+/** First match wins: the URL or function name of the frame that was running. */
+const ROOMS: [string, RegExp][] = [
+  ['idle', /^\(idle\)$/],
+  ['garbage collection', /^\(garbage collector\)$/],
+  ['socket writes (writev/write)', /^(writev|writeUtf8String|writeBuffer|writeLatin1String|writevGeneric|writeGeneric)$/],
+  ['native (libuv, V8 runtime)', /^\(program\)$/],
+  ['socket reads and HTTP parsing', /node:_http_server|node:_http_common|onStreamRead|parserOnHeadersComplete|node:internal\/stream_base_commons/],
+  ['node http response (headers, end)', /node:_http_outgoing|node:_http_incoming/],
+  ['stack traces of errors', /^(defaultPrepareStackTrace|captureLargerStackTrace|prepareStackTrace)/],
+  ['other node internals', /^node:|^(runMicrotasks|processTicksAndRejections)$/],
+  ['koa', /node_modules\/(koa|koa-compose|delegates|on-finished|statuses|vary|content-type|type-is)\//],
+  ['@koa/router', /node_modules\/@koa\/router|node_modules\/path-to-regexp/],
+  ['auth (token memo, sessions)', /src\/http\/auth\/|src\/services\/sessions|node_modules\/fast-jwt/],
+  ['schedule actors (ask, decide, published state)', /src\/actors\/|node_modules\/nact/],
+  ['metrics and tracing', /src\/observability\/|node_modules\/prom-client|@opentelemetry/],
+  ['request log, ids, security headers', /src\/http\/(observe|request-log|security-headers|listener)/],
+  ['routes, validation, errors', /src\/http\/|node_modules\/zod/],
+  ['logger', /node_modules\/pino/],
+  ['database client', /node_modules\/(pg|pg-protocol|knex)\//],
+  ['other service code', /src\//],
+  ['other', /./],
+];
+
+const roomOf = (n: ProfileNode): string => {
+  const key = `${n.callFrame.url} ${n.callFrame.functionName}`;
+  for (const [room, re] of ROOMS) if (re.test(n.callFrame.url) || re.test(n.callFrame.functionName) || re.test(key)) return room;
+  return 'other';
+};
+
+const [file, requestsArg] = process.argv.slice(2);
+if (!file) {
+  console.error('usage: tsx bench/profile-summary.ts <file.cpuprofile> [requests]');
+  process.exit(2);
+}
+const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
+const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+const selfUs = new Map<string, number>();
+profile.samples.forEach((id, i) => {
+  const room = roomOf(byId.get(id)!);
+  selfUs.set(room, (selfUs.get(room) ?? 0) + (profile.timeDeltas[i] ?? 0));
+});
+const totalUs = [...selfUs.values()].reduce((a, b) => a + b, 0);
+const busyUs = totalUs - (selfUs.get('idle') ?? 0);
+const requests = requestsArg ? Number(requestsArg) : null;
+console.log(`profile ${(totalUs / 1e6).toFixed(1)} s, busy ${(busyUs / 1e6).toFixed(1)} s${requests ? `, ${requests.toLocaleString('en-US')} requests` : ''}`);
+for (const [room, us] of [...selfUs].sort((a, b) => b[1] - a[1])) {
+  if (room === 'idle') continue;
+  const share = ((us / busyUs) * 100).toFixed(1).padStart(5);
+  console.log(`${share} %  ${requests ? `${(us / requests).toFixed(1).padStart(6)} µs/req  ` : ''}${room}`);
+}
