@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { trace } from '@opentelemetry/api';
 import type { Context, Next } from 'koa';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -70,4 +69,3 @@ const statusText = (status: number): string => statusTexts.get(status) ?? status
 const routeOf = (ctx: Context): string => (ctx as Context & { _matchedRoute?: string })._matchedRoute ?? 'unmatched';
 
 /** The trace id of the current request, for log lines written outside the HTTP layer. */
-export const currentTraceId = (): string | undefined => trace.getActiveSpan()?.spanContext().traceId;

@@ -1,5 +1,6 @@
 import type { Context } from 'koa';
 import { type z, type ZodTypeAny } from 'zod';
+import { BoundedMap } from '../cache/bounded-map.js';
 import { readJson } from './body.js';
 import { invalidRequest } from './errors.js';
 
@@ -45,7 +46,7 @@ const checkedParams = new WeakMap<ZodTypeAny, Map<string, unknown>>();
  */
 export function paramsReader<S extends ZodTypeAny>(schema: S, path: string): (ctx: Context & { params?: Record<string, string> }) => Readonly<z.output<S>> {
   let memory = checkedParams.get(schema) as Map<string, z.output<S>> | undefined;
-  if (!memory) checkedParams.set(schema, (memory = new Map()));
+  if (!memory) checkedParams.set(schema, (memory = new BoundedMap(MEMORY)));
   const names = [...path.matchAll(/:(\w+)/g)].map((m) => m[1]!);
   const only = names.length === 1 ? names[0]! : undefined;
   // A route without the param is never remembered: the schema refuses it.
@@ -65,7 +66,7 @@ const checkedQueries = new WeakMap<ZodTypeAny, Map<string, unknown>>();
 /** The query string checked by `schema`; each raw query string that passed is remembered (the check is pure). */
 export function parseQuery<S extends ZodTypeAny>(ctx: Context, schema: S): Readonly<z.output<S>> {
   let memory = checkedQueries.get(schema) as Map<string, z.output<S>> | undefined;
-  if (!memory) checkedQueries.set(schema, (memory = new Map()));
+  if (!memory) checkedQueries.set(schema, (memory = new BoundedMap(MEMORY)));
   return checkedOnce(memory, ctx.querystring, () => parse(schema, ctx.query, 'query'));
 }
 
@@ -76,10 +77,9 @@ function checkedOnce<V>(memory: Map<string, V>, key: string, check: () => V): V 
   return memory.get(key) ?? remember(memory, key, check());
 }
 
-/** Keeps a value that passed its check, the oldest going first past MEMORY. */
+/** Keeps a value that passed its check (a BoundedMap: the oldest go first). */
 function remember<V>(memory: Map<string, V>, key: string, value: V): V {
   const checked = Object.freeze(value);
-  if (memory.size >= MEMORY) memory.delete(memory.keys().next().value!);
   memory.set(key, checked);
   return checked;
 }

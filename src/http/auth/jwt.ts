@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createSigner, createVerifier } from 'fast-jwt';
+import { BoundedMap } from '../../cache/bounded-map.js';
 import type { Role } from '../../db/models/index.js';
 
 /**
@@ -56,14 +57,13 @@ export function tokenVerifier(secret: string, capacity = 10_000): (token: string
   const verify = verifier(secret);
   // Keyed by the signature (43 characters) rather than the whole token, which is cheaper to hash;
   // the whole token must still match.
-  const verified = new Map<string, { token: string; claims: Claims }>();
+  const verified = new BoundedMap<string, { token: string; claims: Claims }>(capacity);
   return (token, now = Date.now()) => {
     const signature = token.slice(token.lastIndexOf('.') + 1);
     let known = verified.get(signature);
     if (!known || known.token !== token) {
       const claims = verify(token);
       if (!claims) return null;
-      if (verified.size >= capacity) verified.delete(verified.keys().next().value!);
       verified.set(signature, (known = { token, claims }));
     }
     return known.claims.exp * 1000 > now ? known.claims : null;
