@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { signToken } from '../../../src/http/auth/jwt.js';
+import { envSchema } from '../../../src/config.js';
 import { createDb } from '../../../src/db/knex.js';
 import { startChild } from '../child.js';
 import { BENCH_PASSWORD, createBenchDatabase, makeUsers, type BenchDatabase } from '../db.js';
@@ -25,8 +26,11 @@ import { pidListeningOn } from './target.js';
  * person holds at most a couple of slots, under the caps as shipped.
  */
 export const LOAD_GENERATOR_LIMITS = { MAX_ACTIVE_HOLDS_PER_USER: '1000000', MAX_PENDING_PER_USER: '1000000', HOLDS_PER_USER_PER_MINUTE: '1000000' };
-/** The caps as src/config.ts ships them, for the crowd scenarios. */
-export const SHIPPED_LIMITS = { MAX_ACTIVE_HOLDS_PER_USER: '2', MAX_PENDING_PER_USER: '2', HOLDS_PER_USER_PER_MINUTE: '30' };
+/** The caps as src/config.ts ships them (its defaults, read from its schema), for the crowd scenarios. */
+export const SHIPPED_LIMITS = Object.fromEntries((Object.keys(LOAD_GENERATOR_LIMITS) as (keyof typeof LOAD_GENERATOR_LIMITS)[]).map((name) => [name, String(envSchema.parse({})[name])])) as Record<
+  keyof typeof LOAD_GENERATOR_LIMITS,
+  string
+>;
 
 export interface Options {
   /** As given on the command line; each scenario has its own defaults. */
