@@ -7,6 +7,7 @@ import * as paymentOutcomes from './20261201200000_payment_outcomes.js';
 import * as userChanges from './20261202000000_user_changes.js';
 import * as historyWriteGuards from './20261202050000_history_write_guards.js';
 import * as waitlist from './20261202100000_waitlist.js';
+import * as holdCountsByHolder from './20261202150000_hold_counts_by_holder.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -23,6 +24,7 @@ const migrations: Record<string, Migration> = {
   '20261202000000_user_changes': userChanges,
   '20261202050000_history_write_guards': historyWriteGuards,
   '20261202100000_waitlist': waitlist,
+  '20261202150000_hold_counts_by_holder': holdCountsByHolder,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

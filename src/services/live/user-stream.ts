@@ -8,9 +8,12 @@ import { UserFeed, type HoldView } from './user-feed.js';
 async function holdsOf(db: Db, userId: number): Promise<HoldView[]> {
   const rows: { id: number; status: HoldView['status']; hold_expires_at: Date | null; version: number }[] = await db('schedules')
     .select('id', 'status', 'hold_expires_at', 'version')
-    .where({ held_by: userId, status: 'HOLD' })
-    .andWhere('hold_expires_at', '>', new Date());
-  return rows.map((r) => ({ scheduleId: r.id, status: r.status, holdExpiresAt: r.hold_expires_at?.toISOString() ?? null, version: r.version }));
+    .where({ held_by: userId, status: 'HOLD' });
+  // Expiry tested here, not in SQL: a WHERE on it would let the clock's index of every live hold serve this (see migration 20261202150000).
+  const now = Date.now();
+  return rows
+    .filter((r) => r.hold_expires_at !== null && r.hold_expires_at.getTime() > now)
+    .map((r) => ({ scheduleId: r.id, status: r.status, holdExpiresAt: r.hold_expires_at?.toISOString() ?? null, version: r.version }));
 }
 
 /** Opens a signed-in user's stream of their own reservations and holds. */
