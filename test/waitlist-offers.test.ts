@@ -151,6 +151,28 @@ test('a hold that lapses goes to the first waiter (the actor’s own deadline)',
   t.like((await entriesOf(scheduleId))[0], { status: 'OFFERED' });
 });
 
+test('a hold taken over a lapsed hold goes to the waiter instead; the taker is refused and no HELD event names them', async (t) => {
+  const scheduleId = await makeSchedule(database.db);
+  const [holder, taker] = (await makeUsers(database.db, 2)) as [number, number];
+  t.is((await quick.request('POST', `/schedules/${scheduleId}/hold`, { token: quick.tokenFor(holder) })).status, 200);
+  const [first] = await waiters(quick, scheduleId, 1);
+  // Lapsed but not yet expired by anyone: the next grant's statement frees it, and its trigger offers it.
+  await database
+    .db('schedules')
+    .where({ id: scheduleId })
+    .update({ hold_expires_at: new Date(Date.now() - 1000), version: database.db.raw('version + 1') });
+  await quick.actors.schedules.refresh(scheduleId);
+  const taken = await quick.request('POST', `/schedules/${scheduleId}/hold`, { token: quick.tokenFor(taker) });
+  t.is(taken.status, 409);
+  t.like(await schedule(scheduleId), { status: 'HOLD', held_by: first!.userId });
+  const events = await database.db('booking_events').where({ schedule_id: scheduleId }).orderBy('id');
+  t.deepEqual(
+    events.filter((e) => Number(e.user_id) === taker),
+    [],
+  );
+  t.true(events.some((e) => e.type === 'OFFERED' && Number(e.user_id) === first!.userId));
+});
+
 test('an offer not taken passes to the next waiter; when the list is exhausted the slot is AVAILABLE', async (t) => {
   const scheduleId = await makeSchedule(database.db);
   const [holder] = (await makeUsers(database.db, 1)) as [number];

@@ -15,6 +15,10 @@ import type { Knex } from 'knex';
  * - the clock's index also requires `hold_expires_at IS NOT NULL` (every HOLD row has one, so it
  *   holds the same rows). The clock's `hold_expires_at <= $1` implies it; a WHERE without an expiry
  *   test does not.
+ *
+ * And a grant's HELD event is written only when the row it wrote is the taker's: over a lapsed
+ * hold, the waiting list's trigger may have given the slot to a waiter instead (their OFFERED event
+ * is the one that happened).
  */
 
 /** [before, after] in the functions' text: each must be found exactly once. */
@@ -22,6 +26,8 @@ const EDITS: Record<string, [string, string][]> = {
   claim_holds: [
     ['SELECT s.held_by, count(*) AS n', 'SELECT s.held_by, count(*) FILTER (WHERE s.hold_expires_at > now()) AS n'],
     ['s.held_by = ANY($3) AND s.hold_expires_at > now()', 's.held_by = ANY($3)'],
+    // A grant over a lapsed hold that the waiting list's trigger gave to a waiter is not the taker's hold.
+    ['WHERE ev.schedule_id IN (SELECT id FROM written)', 'WHERE (ev.schedule_id, ev.user_id) IN (SELECT id, held_by FROM written)'],
   ],
   waitlist_pass_on: [
     ['SELECT count(*) INTO live FROM schedules s', 'SELECT count(*) FILTER (WHERE s.hold_expires_at > now()) INTO live FROM schedules s'],
