@@ -1,64 +1,20 @@
 // The service's HTTP API as the page uses it: same origin, the login cookie, JSON in and out.
+// The bodies' types come from the service's own response schemas (src/http/bodies.ts, the ones
+// /openapi.json is built from and every test response is checked against): types only, so the
+// bundle carries none of the server.
+import type { z } from 'zod';
+import type * as bodies from '../src/http/bodies.js';
 
-export interface User {
-  id: number;
-  email: string;
-  name: string;
-  role: 'USER' | 'ADMIN';
-}
-export interface Store {
-  id: number;
-  name: string;
-  address: string;
-}
-export interface Theme {
-  id: number;
-  storeId: number;
-  name: string;
-  description: string;
-  price: number;
-  durationMinutes: number;
-  minPlayers: number;
-  maxPlayers: number;
-  difficulty: number;
-}
-export type SlotStatus = 'AVAILABLE' | 'HOLD' | 'RESERVED' | 'BLOCKED';
-export interface Slot {
-  id: number;
-  themeId: number;
-  date: string;
-  startTime: string;
-  status: SlotStatus;
-}
-export interface Hold {
-  scheduleId: number;
-  status: string;
-  holdExpiresAt: string;
-}
-export interface Pending {
-  id: number;
-  scheduleId: number;
-  status: string;
-  orderId: string;
-  amount: number;
-  expiresAt: string;
-}
-export interface Reservation {
-  id: number;
-  scheduleId: number;
-  status: string;
-  orderId: string;
-  amount: number;
-  participants: number;
-  expiresAt: string;
-  theme: { id: number; name: string; storeId: number };
-  schedule: { id: number; date: string; startTime: string };
-  payment: { amount: number; status: string; method: string | null; refundedAmount: number } | null;
-}
-export interface Refund {
-  status: 'DONE' | 'PENDING' | 'NONE';
-  amount: number;
-}
+export type User = z.infer<typeof bodies.user>;
+export type Store = z.infer<typeof bodies.store>;
+export type Theme = z.infer<typeof bodies.theme>;
+export type SlotStatus = z.infer<typeof bodies.scheduleStatus>;
+export type Slot = z.infer<typeof bodies.listing>;
+export type Hold = z.infer<typeof bodies.hold>;
+/** A reservation as POST /reservations answers it: unpaid, with its order id and amount. */
+export type Pending = z.infer<typeof bodies.reservationSummary>;
+export type Reservation = z.infer<typeof bodies.reservation>;
+export type Refund = z.infer<typeof bodies.refundState>;
 
 /** A refusal: the API's `{code, message}` and whatever else it said (attempts, payOnSite, max…). */
 export class ApiError extends Error {
