@@ -83,6 +83,25 @@ test.serial('Tick: a hold past its deadline with no reservation is expired, and 
   t.is(schedule.hold_expires_at, null);
 });
 
+test.serial('Tick: the waiting list of a slot that has started ends (EXPIRED); one of a slot still ahead keeps waiting', async (t) => {
+  const started = await makeSchedule(database.db);
+  const upcoming = await makeSchedule(database.db);
+  const [waiter] = (await makeUsers(database.db, 1)) as [number];
+  for (const id of [started, upcoming]) {
+    await holdRow(id, ahead(HOUR));
+    await database.db('waitlist_entries').insert({ schedule_id: id, user_id: waiter, offer_ttl_ms: 60_000, max_holds: 2 });
+  }
+  await database
+    .db('schedules')
+    .where('id', started)
+    .update({ starts_at: ago(60_000) });
+  const result = await clock.tick();
+  t.is(result?.waitlistsClosed, 1);
+  const status = async (id: number) => (await database.db('waitlist_entries').where({ schedule_id: id }).first()).status;
+  t.is(await status(started), 'EXPIRED');
+  t.is(await status(upcoming), 'WAITING');
+});
+
 test.serial('Tick: a PENDING reservation past expiresAt is EXPIRED and its schedule becomes AVAILABLE', async (t) => {
   const scheduleId = await makeSchedule(database.db);
   await holdRow(scheduleId, ago(1_000));

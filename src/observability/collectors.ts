@@ -42,6 +42,7 @@ export function registerCollectors(m: Metrics, { actors, db, queues }: Sources):
     g.set({ measure: 'ticks' }, s.ticks);
     g.set({ measure: 'holds_expired' }, s.holdsExpired);
     g.set({ measure: 'reservations_expired' }, s.reservationsExpired);
+    g.set({ measure: 'waitlists_closed' }, s.waitlistsClosed);
     g.set({ measure: 'last_tick_ms' }, s.lastTickMs);
   });
   m.gauge('db_pool_connections', 'Database pool connections by state', ['state'], (g) => {

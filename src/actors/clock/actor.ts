@@ -41,7 +41,7 @@ export interface ClockState {
 }
 
 export const initialClockState = (): ClockState => ({
-  stats: { ticks: 0, lastTickMs: 0, lastTickAt: null, holdsExpired: 0, reservationsExpired: 0, failures: 0, errors: 0 },
+  stats: { ticks: 0, lastTickMs: 0, lastTickAt: null, holdsExpired: 0, reservationsExpired: 0, waitlistsClosed: 0, failures: 0, errors: 0 },
   running: null,
   timer: null,
   stopped: false,
@@ -63,7 +63,7 @@ export function clockActor(deps: ClockDeps) {
       dispatch(self, { type: 'TickDone', result: { startedAt, ms: Date.now() - startedAt.getTime(), slot, ...counts, ...(error ? { error } : {}) } });
     deps.runTick(startedAt).then(
       (counts) => report(counts),
-      (err: unknown) => report({ holdsExpired: 0, reservationsExpired: 0, failures: 0 }, err instanceof Error ? err.message : String(err)),
+      (err: unknown) => report({ holdsExpired: 0, reservationsExpired: 0, waitlistsClosed: 0, failures: 0 }, err instanceof Error ? err.message : String(err)),
     );
     deps.onStats?.({ ...state.stats, running: true });
     return { ...state, timer: null, running: { slot, waiters: [] } };
@@ -77,6 +77,7 @@ export function clockActor(deps: ClockDeps) {
       lastTickAt: result.startedAt,
       holdsExpired: s.holdsExpired + result.holdsExpired,
       reservationsExpired: s.reservationsExpired + result.reservationsExpired,
+      waitlistsClosed: s.waitlistsClosed + result.waitlistsClosed,
       failures: s.failures + result.failures,
       errors: s.errors + (result.error ? 1 : 0),
     };

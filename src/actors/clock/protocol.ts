@@ -6,6 +6,7 @@ export interface TickResult {
   slot?: number;
   holdsExpired: number;
   reservationsExpired: number;
+  waitlistsClosed: number;
   /** Expire asks answered with a fault (timeout, database down); the next tick tries them again. */
   failures: number;
   /** Set when the tick itself failed (its queries could not run). */
@@ -20,6 +21,7 @@ export interface ClockStats {
   lastTickAt: Date | null;
   holdsExpired: number;
   reservationsExpired: number;
+  waitlistsClosed: number;
   failures: number;
   /** Ticks that failed as a whole. */
   errors: number;

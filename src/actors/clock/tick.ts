@@ -1,10 +1,12 @@
 import type { Db } from '../../db/knex.js';
-import { dueHolds, duePendingReservations } from '../../db/repositories/expiry.js';
+import { closeStartedWaitlists, dueHolds, duePendingReservations } from '../../db/repositories/expiry.js';
 import type { Replies, Failure } from '../schedule/index.js';
 
 export interface TickCounts {
   holdsExpired: number;
   reservationsExpired: number;
+  /** WAITING entries of slots that started. */
+  waitlistsClosed: number;
   failures: number;
 }
 
@@ -19,11 +21,11 @@ export interface ExpiryWork {
 
 /**
  * One pass over what is due at `now`: lapsed holds first, then unpaid reservations past their
- * deadline, a page at a time. `now` is fixed when the tick starts, so a reservation made a moment
+ * deadline, a page at a time, then the waiting lists of slots that started. `now` is fixed when the tick starts, so a reservation made a moment
  * before is not yet due (its deadline is a whole PENDING_TTL away) and is left to a later tick.
  */
 export async function runExpiryTick(work: ExpiryWork, now: Date): Promise<TickCounts> {
-  const counts: TickCounts = { holdsExpired: 0, reservationsExpired: 0, failures: 0 };
+  const counts: TickCounts = { holdsExpired: 0, reservationsExpired: 0, waitlistsClosed: 0, failures: 0 };
   const seen = new Set<number>();
   const expireOne = async (scheduleId: number) => {
     if (seen.has(scheduleId)) return;
@@ -51,6 +53,7 @@ export async function runExpiryTick(work: ExpiryWork, now: Date): Promise<TickCo
     if (due.length < work.pageSize) break;
     after = due[due.length - 1]!.id;
   }
+  counts.waitlistsClosed = await closeStartedWaitlists(work.db, now);
   return counts;
 }
 

@@ -33,6 +33,21 @@ export async function dueHolds(db: Db, now: Date, limit: number, afterId = 0): P
   return rows.map((r) => r.id);
 }
 
+/**
+ * Ends the WAITING entries of slots that have started: nobody can be offered them any more. (An
+ * OFFERED entry ends with its hold, which the start refuses to reserve.) Returns how many ended.
+ */
+export async function closeStartedWaitlists(db: Db, now: Date): Promise<number> {
+  const result = await db.raw<{ rowCount: number | null }>(
+    `UPDATE waitlist_entries e
+        SET status = 'EXPIRED', updated_at = now()
+       FROM schedules s
+      WHERE e.status = 'WAITING' AND s.id = e.schedule_id AND s.starts_at <= ?`,
+    [now],
+  );
+  return result.rowCount ?? 0;
+}
+
 /** PENDING reservations whose `expires_at` has passed, ascending by reservation id. */
 export async function duePendingReservations(db: Db, now: Date, limit: number, afterId = 0): Promise<DueReservation[]> {
   const { rows } = await db.raw<{ rows: { id: number; schedule_id: number }[] }>(
