@@ -31,12 +31,12 @@ export class RefreshAhead<V, P extends RefreshPolicy<V> = RefreshPolicy<V>> {
 
   /** The value by the rule above: the value itself when fresh, else the promise of the reload. */
   get(): V | Promise<V> {
-    const age = this.now() - this.at;
-    if (age < this.policy.ttlMs) {
-      if (age >= this.policy.ttlMs / 2 && !this.loading) this.reload().catch(() => undefined);
-      return this.value as V;
-    }
-    return this.reload();
+    return this.fresh() ? (this.value as V) : this.reload();
+  }
+
+  /** The value when `get` would answer it at once (starting the background reload as it would), else undefined, starting nothing. */
+  ifFresh(): V | undefined {
+    return this.fresh() ? this.value : undefined;
   }
 
   /** The value kept, whatever its age (undefined before the first load). */
@@ -73,6 +73,14 @@ export class RefreshAhead<V, P extends RefreshPolicy<V> = RefreshPolicy<V>> {
 
   protected fetch(): Promise<V> {
     return this.load!();
+  }
+
+  /** Young enough to answer; past half the TTL, one background reload starts. */
+  private fresh(): boolean {
+    const age = this.now() - this.at;
+    if (age >= this.policy.ttlMs) return false;
+    if (age >= this.policy.ttlMs / 2 && !this.loading) this.reload().catch(() => undefined);
+    return true;
   }
 
   private now(): number {

@@ -1,10 +1,12 @@
 import Koa from 'koa';
 import type Router from '@koa/router';
 import { corsFor } from './cors.js';
-import { observe } from './observe.js';
-import { checkingResponses } from './response-check.js';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { answersAtOnce } from './at-once.js';
+import { observe, stamper, type Stamp } from './observe.js';
+import { checkingResponses, declaredAnswer } from './response-check.js';
 import { OPERATIONS } from './routes/index.js';
-import { mount } from './routes/table.js';
+import { mount, type AtOnceAnswer, type Operation } from './routes/table.js';
 import { securityHeaders } from './security-headers.js';
 import type { AppDeps } from './deps.js';
 
@@ -19,14 +21,31 @@ export function createApp(deps: AppDeps): Koa {
   const app = new Koa({ proxy: deps.config.trustProxy });
   app.silent = true;
   if (deps.config.validateResponses) app.use(checkingResponses(app, OPERATIONS));
-  app.use(observe(deps.log, deps.metrics, securityHeaders({ hsts: deps.config.hsts }), { accessLog: deps.config.accessLog }));
+  const stamp = stamper(securityHeaders({ hsts: deps.config.hsts }));
+  app.use(observe(deps.log, deps.metrics, stamp, { accessLog: deps.config.accessLog }));
   // Only when origins are listed: without CORS_ORIGINS no request pays for the layer.
   const cors = corsFor(deps.config.corsOrigins);
   if (cors) app.use(cors);
   const root = routeTable(deps);
   app.use(root.routes());
   app.use(root.allowedMethods());
+  answeringAtOnce(app, deps, stamp);
   return app;
+}
+
+/** Puts the routes' answers made before Koa (`at-once.ts`) in front of Koa's own request handler. */
+function answeringAtOnce(app: Koa, deps: AppDeps, stamp: Stamp): void {
+  const checks = new Map<Operation, (status: number, json: string) => boolean>();
+  const check = deps.config.validateResponses ? (op: Operation, a: AtOnceAnswer) => (checks.get(op) ?? checks.set(op, declaredAnswer(op)).get(op)!)(a.status, a.json) : undefined;
+  const atOnce = answersAtOnce(OPERATIONS, deps, stamp, check);
+  if (!atOnce) return;
+  const koaCallback = app.callback.bind(app);
+  const answered = Promise.resolve();
+  // app.listen and every server made from app.callback() get it.
+  app.callback = () => {
+    const koa = koaCallback();
+    return (req, res) => (atOnce(req as IncomingMessage, res as ServerResponse) ? answered : koa(req, res));
+  };
 }
 
 export type { AppDeps };

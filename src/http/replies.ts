@@ -13,14 +13,20 @@ const JSON_TYPE = 'application/json; charset=utf-8';
  */
 export function okOrRefuse<R extends { ok: boolean }>(ctx: Context, reply: R): Extract<R, { ok: true }> | undefined {
   if (reply.ok) return reply as Extract<R, { ok: true }>;
-  const code = (reply as unknown as { code: string }).code;
-  const answer = answerFor(code);
-  if (answer.status >= 500 || hasDetails(reply)) throw refusalOf(reply);
-  let body = bodies.get(code);
-  if (!body) bodies.set(code, (body = JSON.stringify({ code: answer.code, message: answer.message })));
-  ctx.status = answer.status;
-  sendJson(ctx, body);
+  const refusal = plainRefusal(reply as unknown as { ok: false; code: string });
+  if (!refusal) throw refusalOf(reply);
+  ctx.status = refusal.status;
+  sendJson(ctx, refusal.json);
   return undefined;
+}
+
+/** A client rejection as its status and cached JSON body; undefined for a fault (5xx) or a refusal with details of its own. */
+export function plainRefusal(reply: { ok: false; code: string }): { status: number; json: string } | undefined {
+  const answer = answerFor(reply.code);
+  if (answer.status >= 500 || hasDetails(reply)) return undefined;
+  let json = bodies.get(reply.code);
+  if (!json) bodies.set(reply.code, (json = JSON.stringify({ code: answer.code, message: answer.message })));
+  return { status: answer.status, json };
 }
 
 /** Sends JSON text that is already serialized. The type is set directly: `ctx.type` would look it up by name each time. */

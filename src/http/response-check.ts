@@ -54,6 +54,15 @@ export function checkingResponses(app: Koa, table: readonly Operation[]) {
   };
 }
 
+/** For answers made before Koa: does this JSON answer match what the operation declares for its status? */
+export function declaredAnswer(op: Operation): (status: number, json: string) => boolean {
+  const answers = answersOf(op);
+  return (status, json) => {
+    const schema = answers.get(status)?.schema;
+    return Boolean(schema?.safeParse(JSON.parse(json)).success);
+  };
+}
+
 function mismatchOf(answer: Answer | undefined, ctx: Context): string | undefined {
   if (!answer) return 'is a status the route does not declare';
   const body: unknown = ctx.body;

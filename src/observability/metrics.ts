@@ -20,6 +20,8 @@ export function createMetrics() {
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registry,
     }),
+    // Label: route. Also counted in httpDuration, like every answer.
+    answeredAtOnce: new FastCounter({ name: 'http_answered_at_once_total', help: 'Requests a route answered before Koa, from memory (http/at-once.ts)', labelNames: ['route'], registry }),
     // Label: outcome.
     holdOutcomes: new FastCounter({ name: 'hold_outcomes_total', help: 'Hold answers: won, lost, expired, rejected', labelNames: ['outcome'], registry }),
     // Labels: command, code.

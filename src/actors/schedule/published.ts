@@ -62,6 +62,14 @@ export class PublishedState {
     );
   }
 
+  /** The answer from published state if it is fresh enough to give at once; undefined otherwise (nothing is waited for). */
+  answerAtOnce(cell: Entry, command: ScheduleMessage): AnyReply | undefined {
+    const rule = COMMANDS[command.type].fromPublished;
+    if (rule === false) return undefined;
+    const state = cell.ifFresh();
+    return state ? this.decideOn(state, command, rule) : undefined;
+  }
+
   private decideOn(state: ScheduleState, command: ScheduleMessage, rule: true | 'SCHEDULE_NOT_AVAILABLE'): AnyReply | undefined {
     if (!state.aggregate) return undefined;
     const decision = decide(state, command, { now: new Date(), holdTtlMs: this.deps.holdTtlMs, pendingTtlMs: this.deps.pendingTtlMs, newOrderId: noOrderIds });

@@ -57,6 +57,20 @@ export class ScheduleRegistry {
     return early.then((reply) => (reply as ReplyTo<C> | undefined) ?? this.asks.send(entry, scheduleId, command));
   }
 
+  /**
+   * The reply published state gives at once, or undefined: no live actor, state too old to
+   * answer from, or a command it cannot answer.
+   * Spawns nothing and sends nothing; for answers made before the HTTP framework (`http/at-once.ts`).
+   */
+  answerAtOnce<C extends ScheduleCommand>(scheduleId: number, command: C): ReplyTo<C> | undefined {
+    const entry = this.directory.entries.get(scheduleId);
+    if (!entry) return undefined;
+    const early = this.published.answerAtOnce(entry, command);
+    if (early === undefined) return undefined;
+    entry.lastUsed = Date.now();
+    return early as ReplyTo<C>;
+  }
+
   /** Makes the schedule's actor read its row again (after a change made behind its back, as an operator's SQL). */
   async refresh(scheduleId: number): Promise<void> {
     await this.asks.send(this.entryFor(scheduleId), scheduleId, { type: 'Refresh' });

@@ -27,7 +27,15 @@ export interface AuthState {
  * Checks a request against a route's access and sets `ctx.state.caller`, or throws 401/403.
  * Synchronous when the caller is known (the hot path); a promise when the database must be asked.
  */
-export type Guard = (ctx: Context, access: Exclude<Access, 'public'>) => void | Promise<void>;
+export interface Guard {
+  (ctx: Context, access: Exclude<Access, 'public'>): void | Promise<void>;
+  /**
+   * For answers made before Koa (`http/at-once.ts`): the caller a Bearer header names, when that
+   * is known at once and has the access; undefined whenever the full path must decide (no or a bad
+   * token, the cookie, a database read, a refusal), so a refusal is always the full path's.
+   */
+  atOnce(authorization: string | undefined, access: Exclude<Access, 'public'>): Caller | undefined;
+}
 
 const unauthorized = (why?: string) => refuse('UNAUTHORIZED', why);
 const forbidden = () => refuse('FORBIDDEN');
@@ -48,7 +56,7 @@ function originAllowed(ctx: Context, allowed: ReadonlySet<string>): boolean {
 export function createGuard(secret: string, sessions: Sessions, opts: { allowedOrigins?: string[] } = {}): Guard {
   const verify = tokenVerifier(secret);
   const allowed = new Set(opts.allowedOrigins ?? []);
-  return (ctx, access) => {
+  const guard = (ctx: Context, access: Exclude<Access, 'public'>): void | Promise<void> => {
     const header = ctx.req.headers.authorization;
     let token: string | undefined;
     let viaCookie = false;
@@ -70,6 +78,15 @@ export function createGuard(secret: string, sessions: Sessions, opts: { allowedO
     admit(authority);
     return undefined;
   };
+  const atOnce = (authorization: string | undefined, access: Exclude<Access, 'public'>): Caller | undefined => {
+    if (!authorization?.startsWith('Bearer ')) return undefined;
+    const claims = verify(authorization.slice(7).trim());
+    if (!claims) return undefined;
+    const authority = sessions.authority(claims.sub, claims.sid, claims.role);
+    if (!authority || authority instanceof Promise || (access === 'admin' && authority.role !== 'ADMIN')) return undefined;
+    return { userId: claims.sub, role: authority.role, sid: claims.sid, exp: claims.exp, viaCookie: false };
+  };
+  return Object.assign(guard, { atOnce });
 }
 
 export function callerOf(ctx: Context): Caller {

@@ -4,7 +4,7 @@ import { ACTOR_FAULTS, refuse } from '../../errors/catalogue.js';
 import { mine, visibleReservation } from '../../services/reservations.js';
 import { callerOf } from '../auth/middleware.js';
 import { hold, reservation, reservationSummary } from '../bodies.js';
-import { expectOk, okOrRefuse } from '../replies.js';
+import { expectOk, okOrRefuse, plainRefusal } from '../replies.js';
 import { idParams, reservationBody } from '../schemas.js';
 import { operation } from './table.js';
 
@@ -26,6 +26,13 @@ export const BOOKING = [
       async (ctx, { params }) => {
         const held = okOrRefuse(ctx, await holdSchedule(actors.schedules, { scheduleId: params.id, userId: callerOf(ctx).userId }));
         if (held) ctx.body = held.hold;
+      },
+    // Under contention nearly every hold is this refusal, decided on the actor's published state.
+    atOnce:
+      ({ actors }) =>
+      ({ id }, caller) => {
+        const reply = actors.schedules.answerAtOnce(id, { type: 'Hold', userId: caller.userId });
+        return reply && !reply.ok ? plainRefusal(reply) : undefined;
       },
   }),
   operation({

@@ -2,7 +2,7 @@ import Router, { type RouterMiddleware } from '@koa/router';
 import type { Context } from 'koa';
 import type { z, ZodTypeAny, ZodUndefined } from 'zod';
 import { refuse, type WireCode } from '../../errors/catalogue.js';
-import type { Access } from '../auth/middleware.js';
+import type { Access, Caller } from '../auth/middleware.js';
 import type { AppDeps } from '../deps.js';
 import { paramsReader, parseBody, parseQuery } from '../validate.js';
 
@@ -59,6 +59,19 @@ export interface Operation<P extends ZodTypeAny = ZodTypeAny, Q extends ZodTypeA
    * checked params, query and body.
    */
   handler(deps: AppDeps, table: readonly Operation[]): Handler<P, Q, B>;
+  /**
+   * An answer this route can give before Koa (`http/at-once.ts`), for a signed-in caller with a
+   * Bearer token and a path whose only parameter is `:id`: what it answers from memory, or
+   * undefined to take the full path (which must give the same answer). Only for refusals that
+   * dominate under contention: the losing hold.
+   */
+  atOnce?(deps: AppDeps): (params: { id: number }, caller: Caller) => AtOnceAnswer | undefined;
+}
+
+/** A status and its JSON body, already serialized. */
+export interface AtOnceAnswer {
+  status: number;
+  json: string;
 }
 
 /** Declares an operation; a function only so that the handler's input is typed from the schemas. */
