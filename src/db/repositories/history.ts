@@ -149,27 +149,6 @@ export async function forgetHistoryGuards(db: Db, prefix: string): Promise<void>
   await db(GUARDS).where('key', 'like', `${escaped}%`).delete();
 }
 
-export interface PaymentAttempt extends PaymentAttemptRecord {
-  id: number;
-}
-
-export async function listPaymentAttempts(db: Db, reservationId: number): Promise<PaymentAttempt[]> {
-  const rows = await db('payment_attempts')
-    .where('reservation_id', reservationId)
-    .orderBy([{ column: 'created_at' }, { column: 'id' }]);
-  return rows.map((r) => ({
-    id: r.id,
-    reservationId: r.reservation_id,
-    orderId: r.order_id,
-    paymentKey: r.payment_key,
-    amount: r.amount,
-    success: r.success,
-    code: r.code,
-    message: r.message,
-    at: r.created_at,
-  }));
-}
-
 export interface BookingEvent extends BookingEventRecord {
   id: number;
 }

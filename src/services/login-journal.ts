@@ -16,8 +16,8 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, fdatasyncSync, mkdirSync, openSync, readdirSync, readFileSync, writeSync } from 'node:fs';
 import { unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { LoginRecord } from './protocol.js';
-import { decodeLine } from './spill.js';
+import { decodeLine } from '../actors/history/index.js';
+import type { LoginRecord } from '../db/repositories/login-history.js';
 
 const FILE = /^logins-[0-9a-z]+-\d+\.ndjson$/;
 
