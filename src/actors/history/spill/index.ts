@@ -84,7 +84,7 @@ export class Spill {
     private readonly backoff?: { minMs: number; maxMs: number },
   ) {
     this.sealed = this.recover();
-    if (this.sealed.length > 0) void this.drain();
+    if (this.sealed.length > 0) void this.replayAll();
   }
 
   /** Rows on disk, not yet in the database. */
@@ -107,26 +107,31 @@ export class Spill {
     if (this.currentRows === 0) this.log.warn({ file: this.files.current, rows: rows.length }, 'history rows going to the spill file');
     this.currentRows += rows.length;
     this.counters.spilledTotal += rows.length;
-    void this.drain();
+    // Starts the replay if it is idle; a replay backing off from a failing database goes on waiting.
+    void this.replayAll();
     return true;
   }
 
   /** Replays what is on disk, cutting a backoff short; resolves once nothing is left (or the spill is stopped). */
   drain(): Promise<void> {
     this.wake?.();
-    if (this.stopped) return Promise.resolve();
-    this.replaying ??= this.replay().finally(() => {
-      this.replaying = null;
-      // Rows taken while the last chunk settled.
-      if (!this.stopped && this.rows > 0) void this.drain();
-    });
-    return this.replaying;
+    return this.replayAll();
   }
 
   /** No more replay (the process is stopping); `take` still writes to disk, for the next start. */
   stop(): void {
     this.stopped = true;
     this.wake?.();
+  }
+
+  private replayAll(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    this.replaying ??= this.replay().finally(() => {
+      this.replaying = null;
+      // Rows taken while the last chunk settled.
+      if (!this.stopped && this.rows > 0) void this.replayAll();
+    });
+    return this.replaying;
   }
 
   private async replay(): Promise<void> {
