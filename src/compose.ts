@@ -1,4 +1,5 @@
 import type Koa from 'koa';
+import { spillDirFor } from './actors/history/index.js';
 import { startActors, type Actors } from './actors/system.js';
 import type { Config } from './config.js';
 import type { Db } from './db/knex.js';
@@ -16,6 +17,7 @@ import { startWaitlistPublisher } from './queue/waitlist-offers.js';
 import { isDatabaseUnavailable } from './db/errors.js';
 import { boundHashQueue } from './services/auth.js';
 import { Catalogue } from './services/catalogue.js';
+import { LoginHistory } from './services/login-history.js';
 import { Sessions } from './services/sessions.js';
 import { Throttle } from './services/throttle.js';
 import { createGuard } from './http/auth/middleware.js';
@@ -84,6 +86,8 @@ export function compose({ config, db, log, queues, gateway, jwtSecret, checkoutU
     },
     holdQuota: { check: (userId) => throttle.mayGrantHold(userId), granted: (userId) => throttle.holdGranted(userId) },
   });
+  // The login journal lives beside the spill files: it belongs to the same database.
+  const logins = new LoginHistory(actors.history, spillDirFor(config), log);
   startCommandBus(queues, actors.schedules, { log });
   startWaitlistPublisher(queues, db, { everyMs: config.waitlistPublishMs, log });
   const backlog = { attempts: 0, refunds: 0 };
@@ -107,7 +111,7 @@ export function compose({ config, db, log, queues, gateway, jwtSecret, checkoutU
     g.set({ kind: 'dropped' }, live.counts.dropped);
   });
   const catalogue = new Catalogue(db, listings);
-  const app = createApp({ config, db, actors, payments, catalogue, log, metrics, jwtSecret, guard, sessions, throttle, live, checkoutUrl: config.tossCheckoutUrl ?? checkoutUrl });
+  const app = createApp({ config, db, actors, payments, catalogue, log, metrics, jwtSecret, guard, sessions, throttle, logins, live, checkoutUrl: config.tossCheckoutUrl ?? checkoutUrl });
   return {
     app,
     actors,
@@ -119,6 +123,7 @@ export function compose({ config, db, log, queues, gateway, jwtSecret, checkoutU
       await live.close();
       if (!keepQueues) await (jobsBy === undefined ? queues.close() : Promise.race([queues.close(), sleepUntil(jobsBy)]));
       await actors.stop({ historyTimeoutMs });
+      await logins.close();
       sessions.stop();
       await throttle.close();
     },

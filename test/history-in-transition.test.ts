@@ -1,6 +1,7 @@
 import test from 'ava';
+import { listTimeline } from '../src/db/repositories/history.js';
 import { createTestDatabase, type TestDatabase } from './helpers/database.js';
-import { makeSchedules, makeUsers } from './helpers/fixtures.js';
+import { makeSchedule, makeSchedules, makeUsers } from './helpers/fixtures.js';
 import { startTestService, type TestService } from './helpers/service.js';
 
 /**
@@ -51,4 +52,43 @@ test('concurrent holds (grouped into one statement), races and reservations: eac
     'each RESERVED names its new reservation and its user',
   );
   t.is(service.actors.history.stats().rowsWritten, 0, 'nothing went through the history actor');
+});
+
+test.serial('listTimeline: the reservation events plus the same user’s holds and releases of the schedule in the hour before, in time order', async (t) => {
+  const scheduleId = await makeSchedule(database.db);
+  const [userId, other] = (await makeUsers(database.db, 2)) as [number, number];
+  const [row] = await database
+    .db('reservations')
+    .insert({ schedule_id: scheduleId, user_id: userId, status: 'PENDING', order_id: `ord-timeline-${scheduleId}`, amount: 50000, participants: 2, expires_at: new Date(Date.now() + 600_000) })
+    .returning(['id', 'created_at']);
+  const r = { id: row.id as number, scheduleId, userId, createdAt: row.created_at as Date };
+  const at = (minutesBefore: number) => new Date(r.createdAt.getTime() - minutesBefore * 60_000);
+  const e = (type: string, minutesBefore: number, over: Partial<{ userId: number; reservationId: number | null }> = {}) => ({
+    schedule_id: r.scheduleId,
+    user_id: over.userId ?? r.userId,
+    reservation_id: over.reservationId === undefined ? null : over.reservationId,
+    type,
+    at: at(minutesBefore),
+  });
+  await database.db('booking_events').insert([
+    e('HELD', 90), // too early
+    e('HELD', 50),
+    e('RELEASED', 40),
+    e('HELD', 10, { userId: other }), // someone else
+    e('HELD', 5),
+    e('EXPIRED', 30), // not a hold or release
+    e('RESERVED', 0, { reservationId: r.id }),
+    e('PAYMENT_DECLINED', -5, { reservationId: r.id }),
+  ]);
+  const timeline = await listTimeline(database.db, r);
+  t.deepEqual(
+    timeline.map((x) => [x.type, Math.round((r.createdAt.getTime() - x.at.getTime()) / 60_000)]),
+    [
+      ['HELD', 50],
+      ['RELEASED', 40],
+      ['HELD', 5],
+      ['RESERVED', 0],
+      ['PAYMENT_DECLINED', -5],
+    ],
+  );
 });

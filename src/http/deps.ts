@@ -6,6 +6,7 @@ import type { Metrics } from '../observability/metrics.js';
 import type { Payments } from '../payments/index.js';
 import type { Catalogue } from '../services/catalogue.js';
 import type { LiveHub } from '../services/live/hub.js';
+import type { LoginHistory } from '../services/login-history.js';
 import type { Sessions } from '../services/sessions.js';
 import type { Throttle } from '../services/throttle.js';
 import type { Guard } from './auth/middleware.js';
@@ -24,6 +25,8 @@ export interface AppDeps {
   guard: Guard;
   sessions: Sessions;
   throttle: Throttle;
+  /** Where every login attempt is recorded. */
+  logins: LoginHistory;
   /** Live availability streams. */
   live: LiveHub;
   /** Where the web app sends a customer to pay (the Toss mock's checkout page), if anywhere. */

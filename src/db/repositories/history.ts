@@ -1,3 +1,4 @@
+import { isDataError } from '../errors.js';
 import type { Db } from '../knex.js';
 import { insertLoginHistory, type LoginRecord } from './login-history.js';
 
@@ -63,7 +64,7 @@ export async function insertBookingEvents(db: Db, rows: BookingEventRecord[]): P
  * batch's id; writing the same id again finds the guard and writes nothing. That makes a retry
  * after an ambiguous failure (the connection dropped after COMMIT was sent) and a replay of a
  * spill file interrupted by a crash exactly-once. The guards live in history_write_guards and are
- * deleted once no retry can need them.
+ * deleted once no retry can need them, or a day after they were written.
  */
 const GUARDS = 'history_write_guards';
 
@@ -73,7 +74,7 @@ export interface GuardedBatch {
   rows: HistoryRow[];
   /** Guards of earlier, acknowledged batches to delete in the same transaction. */
   forget?: string[];
-  /** Also delete guards older than a day (left by processes that stopped). */
+  /** Also delete guards older than a day (left by processes that stopped, or by rows written one by one). */
   sweep?: boolean;
 }
 
@@ -110,31 +111,42 @@ export async function writeHistoryBatch(db: Db, batch: GuardedBatch): Promise<Ba
   });
 }
 
+export interface RowsWritten {
+  statements: number;
+  written: number;
+  /** Rows the database refused as data, with its reason. */
+  refused: { row: HistoryRow; reason: string }[];
+}
+
+/**
+ * Writes a batch as `writeHistoryBatch` does. If the database refuses its data (a class 22/23
+ * error), writes the rows one by one under `key#i`, so one bad row does not hold back the rest,
+ * and answers the refused ones. Any other error is thrown; a retry with the same key and rows
+ * takes the same path.
+ */
+export async function writeHistoryRows(db: Db, batch: GuardedBatch): Promise<RowsWritten> {
+  try {
+    return { statements: (await writeHistoryBatch(db, batch)).statements, written: batch.rows.length, refused: [] };
+  } catch (err) {
+    if (!isDataError(err)) throw err;
+  }
+  const out: RowsWritten = { statements: 0, written: 0, refused: [] };
+  for (const [i, row] of batch.rows.entries()) {
+    try {
+      out.statements += (await writeHistoryBatch(db, { key: `${batch.key}#${i}`, rows: [row] })).statements;
+      out.written += 1;
+    } catch (err) {
+      if (!isDataError(err)) throw err;
+      out.refused.push({ row, reason: err instanceof Error ? err.message : String(err) });
+    }
+  }
+  return out;
+}
+
 /** Deletes the guards whose key starts with `prefix` (a replayed spill file's). */
 export async function forgetHistoryGuards(db: Db, prefix: string): Promise<void> {
   const escaped = prefix.replace(/[\\%_]/g, (c) => `\\${c}`);
   await db(GUARDS).where('key', 'like', `${escaped}%`).delete();
-}
-
-export interface PaymentAttempt extends PaymentAttemptRecord {
-  id: number;
-}
-
-export async function listPaymentAttempts(db: Db, reservationId: number): Promise<PaymentAttempt[]> {
-  const rows = await db('payment_attempts')
-    .where('reservation_id', reservationId)
-    .orderBy([{ column: 'created_at' }, { column: 'id' }]);
-  return rows.map((r) => ({
-    id: r.id,
-    reservationId: r.reservation_id,
-    orderId: r.order_id,
-    paymentKey: r.payment_key,
-    amount: r.amount,
-    success: r.success,
-    code: r.code,
-    message: r.message,
-    at: r.created_at,
-  }));
 }
 
 export interface BookingEvent extends BookingEventRecord {

@@ -29,7 +29,7 @@ async function hashed<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
-const authDeps = (deps: AppDeps): AuthDeps => ({ db: deps.db, recordLogin: (r: LoginRecord) => deps.actors.history.recordLogin(r) });
+const authDeps = (deps: AppDeps): AuthDeps => ({ db: deps.db, recordLogin: (r: LoginRecord) => deps.logins.record(r) });
 const cookieOptions = (deps: AppDeps) => ({ httpOnly: true, sameSite: 'lax' as const, secure: deps.config.production, path: '/', overwrite: true });
 const tags = ['Auth'];
 

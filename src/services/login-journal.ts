@@ -16,16 +16,11 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, fdatasyncSync, mkdirSync, openSync, readdirSync, readFileSync, writeSync } from 'node:fs';
 import { unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { LoginRecord } from './protocol.js';
-import { decodeLine } from './spill.js';
+import { decodeLine } from '../actors/history/index.js';
+import { Batcher } from '../cache/batcher.js';
+import type { LoginRecord } from '../db/repositories/login-history.js';
 
 const FILE = /^logins-[0-9a-z]+-\d+\.ndjson$/;
-
-interface Group {
-  lines: string[];
-  done: Promise<void>;
-  resolve: () => void;
-}
 
 export interface JournalLog {
   error(obj: object, msg: string): void;
@@ -37,8 +32,9 @@ export class LoginJournal {
   private file = 0;
   private linesInFile = 0;
   private fd: number | undefined;
-  private next: Group | undefined;
   private failing = false;
+  /** One turn's lines, written together; the group is written synchronously, so `run` is done when it returns. */
+  private readonly groups = new Batcher<string, void>(async (lines) => this.writeGroup(lines), Infinity);
 
   constructor(
     readonly dir: string,
@@ -51,14 +47,7 @@ export class LoginJournal {
   /** Journals the login under a new journal id (set on the record) and resolves once it is on disk. A disk that fails is logged and does not fail the login. */
   append(record: LoginRecord): Promise<void> {
     record.journalId = `${this.run}-${(this.seq += 1)}`;
-    if (!this.next) {
-      let resolve!: () => void;
-      const done = new Promise<void>((r) => (resolve = r));
-      this.next = { lines: [], done, resolve };
-      setImmediate(() => this.writeGroup());
-    }
-    this.next.lines.push(JSON.stringify({ kind: 'login', record }));
-    return this.next.done;
+    return this.groups.submit(JSON.stringify({ kind: 'login', record }));
   }
 
   /** Logins in files left by earlier runs, by file; read once, at start. */
@@ -90,9 +79,9 @@ export class LoginJournal {
     return this.fd === undefined ? undefined : this.pathOf(this.file);
   }
 
-  /** Writes the group still waiting, if any, and closes the file. */
+  /** Lets the group still waiting, if any, be written (its turn comes first), and closes the file. */
   async close(): Promise<void> {
-    if (this.next) this.writeGroup();
+    await new Promise((resolve) => setImmediate(resolve));
     this.closeFile();
   }
 
@@ -110,20 +99,17 @@ export class LoginJournal {
     return join(this.dir, `logins-${this.run}-${n}.ndjson`);
   }
 
-  private writeGroup(): void {
-    const group = this.next;
-    if (!group) return;
-    this.next = undefined;
+  private writeGroup(lines: string[]): void[] {
     try {
       if (this.fd === undefined) {
         mkdirSync(this.dir, { recursive: true });
         this.fd = openSync(this.pathOf(this.file), 'a');
       }
-      const data = Buffer.from(group.lines.join('\n') + '\n', 'utf8');
+      const data = Buffer.from(lines.join('\n') + '\n', 'utf8');
       for (let done = 0; done < data.length;) done += writeSync(this.fd, data, done, data.length - done);
       fdatasyncSync(this.fd);
       this.failing = false;
-      this.linesInFile += group.lines.length;
+      this.linesInFile += lines.length;
       if (this.linesInFile >= this.rotateEvery) this.rotate();
     } catch (err) {
       // The row still goes to the history actor; only its protection against kill -9 is lost.
@@ -131,7 +117,7 @@ export class LoginJournal {
       this.failing = true;
       this.closeFile();
     }
-    group.resolve();
+    return lines.map(() => undefined);
   }
 
   private rotate(): void {

@@ -17,7 +17,7 @@ import { open, unlink } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { z } from 'zod';
-import type { HistoryRow } from './protocol.js';
+import type { HistoryRow } from '../../../db/repositories/history.js';
 
 /** Lines per replayed chunk. Chunk boundaries must not move between a crash and the replay after it. */
 export const REPLAY_CHUNK_ROWS = 1000;
