@@ -2,7 +2,9 @@
  * Where a server's CPU went, from a V8 CPU profile (`--cpu-prof`, e.g. `npm run bench:hold -- --only
  * hot --profile DIR`): self time grouped into the rooms of a request, in µs per request when the
  * number of requests answered during the profile is given.
- *   tsx bench/profile-summary.ts <file.cpuprofile> [requests]
+ *   tsx bench/profile-summary.ts <file.cpuprofile> [requests] [--last SECONDS]
+ * `--last`: only the samples of the profile's last SECONDS (the measured run, without the start-up
+ * and the warm-up), so `requests` is the measured run's count.
  */
 import { readFileSync } from 'node:fs';
 
@@ -48,7 +50,10 @@ const roomOf = (n: ProfileNode): string => {
   return 'other';
 };
 
-const [file, requestsArg] = process.argv.slice(2);
+const args = process.argv.slice(2);
+const lastAt = args.indexOf('--last');
+const lastS = lastAt >= 0 ? Number(args.splice(lastAt, 2)[1]) : null;
+const [file, requestsArg] = args;
 if (!file) {
   console.error('usage: tsx bench/profile-summary.ts <file.cpuprofile> [requests]');
   process.exit(2);
@@ -56,7 +61,12 @@ if (!file) {
 const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));
 const selfUs = new Map<string, number>();
+// Sample i was taken at startTime + the deltas up to i (µs).
+const from = lastS === null ? Number.NEGATIVE_INFINITY : profile.endTime - lastS * 1e6;
+let at = profile.startTime;
 profile.samples.forEach((id, i) => {
+  at += profile.timeDeltas[i] ?? 0;
+  if (at < from) return;
   const room = roomOf(byId.get(id)!);
   selfUs.set(room, (selfUs.get(room) ?? 0) + (profile.timeDeltas[i] ?? 0));
 });
