@@ -134,17 +134,22 @@ test('the offered waiter reserves and pays: CONFIRMED, the entry ACCEPTED, the l
   t.like((await service.request('GET', '/waitlist/mine', { token: second!.token })).body[0], { status: 'OFFERED' });
 });
 
+/** Makes a hold lapse now, behind the actor's back, and has the actor read it (as after a pause). */
+async function lapse(scheduleId: number): Promise<void> {
+  await database
+    .db('schedules')
+    .where({ id: scheduleId })
+    .update({ hold_expires_at: new Date(Date.now() - 1000), version: database.db.raw('version + 1') });
+  await quick.actors.schedules.refresh(scheduleId);
+}
+
 test('a hold that lapses goes to the first waiter (the actor’s own deadline)', async (t) => {
   const scheduleId = await makeSchedule(database.db);
   const [holder] = (await makeUsers(database.db, 1)) as [number];
   t.is((await quick.request('POST', `/schedules/${scheduleId}/hold`, { token: quick.tokenFor(holder) })).status, 200);
   const [first] = await waiters(quick, scheduleId, 1);
   // The holder's hold lasts 5 min; make it lapse now and let the actor notice, as its timer would.
-  await database
-    .db('schedules')
-    .where({ id: scheduleId })
-    .update({ hold_expires_at: new Date(Date.now() - 1000), version: database.db.raw('version + 1') });
-  await quick.actors.schedules.refresh(scheduleId);
+  await lapse(scheduleId);
   const expired = await quick.actors.schedules.ask(scheduleId, { type: 'Expire' });
   t.like(expired, { ok: true, expired: 'HOLD' });
   t.like(await schedule(scheduleId), { status: 'HOLD', held_by: first!.userId });
@@ -157,11 +162,7 @@ test('a hold taken over a lapsed hold goes to the waiter instead; the taker is r
   t.is((await quick.request('POST', `/schedules/${scheduleId}/hold`, { token: quick.tokenFor(holder) })).status, 200);
   const [first] = await waiters(quick, scheduleId, 1);
   // Lapsed but not yet expired by anyone: the next grant's statement frees it, and its trigger offers it.
-  await database
-    .db('schedules')
-    .where({ id: scheduleId })
-    .update({ hold_expires_at: new Date(Date.now() - 1000), version: database.db.raw('version + 1') });
-  await quick.actors.schedules.refresh(scheduleId);
+  await lapse(scheduleId);
   const taken = await quick.request('POST', `/schedules/${scheduleId}/hold`, { token: quick.tokenFor(taker) });
   t.is(taken.status, 409);
   t.like(await schedule(scheduleId), { status: 'HOLD', held_by: first!.userId });
