@@ -41,9 +41,10 @@ function arrived(id: string, at: number): void {
 }
 
 /**
- * The `id:` lines of `event: schedule` frames in a read. A frame is written whole (one chunk of the
- * chunked body), and JSON has no raw newline, so "\nid: " starts an event's id wherever it is, also
- * after a chunk-size line; only a cut between two reads needs the carry.
+ * The `id:` lines of `event: schedule` frames in a read. Frames are written whole and JSON has no
+ * raw newline, so "\nid: " starts an event's id wherever it is (after the blank line ending the
+ * frame before, or a chunk-size line if the body were chunked); only a cut between two reads needs
+ * the carry.
  */
 function scan(sub: Sub, chunk: string, at: number): void {
   const text = sub.carry ? sub.carry + chunk : chunk;
