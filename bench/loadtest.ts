@@ -63,6 +63,7 @@ const USAGE = `usage: npm run loadtest -- <${[...Object.keys(SCENARIOS), 'all'].
   --compare-flash   hold-hot, hold-distinct: also run the Redis flash-sale baseline (implied by all; Redis at REDIS_URL,
                     default redis://127.0.0.1:6379, keys under a prefix of the run's own, removed at the end)
   --subscribers N   live: SSE subscribers (default 10,000; needs about that many open files, ulimit -n)
+  --changes N       live: changes a second made on the day while the hot holds run (default 1)
   --rounds N        hold-hot, hold-distinct, browse, live: run the service and its references N times, interleaved,
                     and compare the median runs (default 3; this box's run-to-run spread is 10-20 %)
   --threads N (2)  --warmup S (2)  --timeout S (5; login-storm 60)  --retries N (1)  --users N (2000; 200 with --target)
@@ -87,6 +88,7 @@ const { values: flags, positionals } = parseArgs({
     rounds: { type: 'string', default: '3' },
     users: { type: 'string' },
     subscribers: { type: 'string' },
+    changes: { type: 'string' },
     report: { type: 'string' },
     save: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
@@ -126,6 +128,7 @@ const opt: Options = {
   rounds: num(flags.rounds, '--rounds')!,
   users: num(flags.users, '--users') ?? (target ? 200 : 2000),
   subscribers: num(flags.subscribers, '--subscribers'),
+  changes: num(flags.changes, '--changes'),
   compareLock: flags['compare-lock'] || name === 'all',
   compareFlash: flags['compare-flash'] || name === 'all',
   target,

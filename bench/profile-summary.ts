@@ -2,7 +2,9 @@
  * Where a server's CPU went, from a V8 CPU profile (`--cpu-prof`, e.g. `npm run bench:hold -- --only
  * hot --profile DIR`): self time grouped into the rooms of a request, in µs per request when the
  * number of requests answered during the profile is given.
- *   tsx bench/profile-summary.ts <file.cpuprofile> [requests]
+ *   tsx bench/profile-summary.ts <file.cpuprofile> [requests] [--window FROM-TO]
+ * `--window`: only the samples taken between two CLOCK_MONOTONIC times in µs (V8 stamps profiles
+ * with that clock; the live scenario's JSON has its runs' windows), e.g. one run of many.
  */
 import { readFileSync } from 'node:fs';
 
@@ -48,15 +50,21 @@ const roomOf = (n: ProfileNode): string => {
   return 'other';
 };
 
-const [file, requestsArg] = process.argv.slice(2);
-if (!file) {
-  console.error('usage: tsx bench/profile-summary.ts <file.cpuprofile> [requests]');
+const args = process.argv.slice(2);
+const at = args.indexOf('--window');
+const window = at >= 0 ? (args.splice(at, 2)[1] ?? '').split('-').map(Number) : null;
+const [file, requestsArg] = args;
+if (!file || (window && (window.length !== 2 || window.some((n) => !Number.isFinite(n))))) {
+  console.error('usage: tsx bench/profile-summary.ts <file.cpuprofile> [requests] [--window FROM-TO]');
   process.exit(2);
 }
 const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));
 const selfUs = new Map<string, number>();
+let t = profile.startTime;
 profile.samples.forEach((id, i) => {
+  t += profile.timeDeltas[i] ?? 0;
+  if (window && (t < window[0]! || t > window[1]!)) return;
   const room = roomOf(byId.get(id)!);
   selfUs.set(room, (selfUs.get(room) ?? 0) + (profile.timeDeltas[i] ?? 0));
 });

@@ -45,6 +45,8 @@ export interface Options {
   users: number;
   /** live: SSE subscribers on the hot theme-day (default 10,000). */
   subscribers?: number;
+  /** live: changes a second the driver makes on the day (default 1). */
+  changes?: number;
   compareLock: boolean;
   /** Also run the flash-sale baseline (Redis SET NX PX, bench/flash-sale.ts) in the hold scenarios. */
   compareFlash: boolean;

@@ -49,12 +49,13 @@ export interface MergedDelivery {
   expected: number;
   duplicates: number;
   otherEvents: number;
+  reads: number;
   open: number;
   dropped: Record<string, number>;
 }
 
 export function mergeDeliveries(list: readonly Delivery[]): MergedDelivery {
-  const m: MergedDelivery = { hist: { committed: new Map(), sent: new Map() }, perSecond: new Map(), delivered: 0, expected: 0, duplicates: 0, otherEvents: 0, open: 0, dropped: {} };
+  const m: MergedDelivery = { hist: { committed: new Map(), sent: new Map() }, perSecond: new Map(), delivered: 0, expected: 0, duplicates: 0, otherEvents: 0, reads: 0, open: 0, dropped: {} };
   for (const d of list) {
     for (const base of BASES) addInto(m.hist[base], d.hist[base]);
     for (const [s, h] of Object.entries(d.perSecond)) addInto(m.perSecond.get(Number(s)) ?? m.perSecond.set(Number(s), new Map()).get(Number(s))!, h);
@@ -62,6 +63,7 @@ export function mergeDeliveries(list: readonly Delivery[]): MergedDelivery {
     m.expected += d.expected;
     m.duplicates += d.duplicates;
     m.otherEvents += d.otherEvents;
+    m.reads += d.reads;
     m.open += d.open;
     for (const [k, n] of Object.entries(d.dropped)) m.dropped[k] = (m.dropped[k] ?? 0) + n;
   }

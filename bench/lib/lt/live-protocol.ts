@@ -72,6 +72,8 @@ export interface Delivery {
   duplicates: number;
   /** `event: schedule` frames of changes not timed. */
   otherEvents: number;
+  /** Reads of open streams (about the server's writes to them: a turn's changes go in one). */
+  reads: number;
   open: number;
   /** Streams the server closed while this process was reading them (since the last collect), by how: "end" (a polite end), an error code, or "close". */
   dropped: Record<string, number>;

@@ -29,6 +29,8 @@ interface Sub {
 const subs: Sub[] = [];
 const arrivals = new Map<string, number[]>();
 const dropped: Record<string, number> = {};
+/** Reads of open streams since the last collect: about the server's writes, when the readers keep up. */
+let reads = 0;
 
 const ID = '\nid: ';
 const SCHEDULE = 'event: schedule\n';
@@ -81,7 +83,10 @@ function openOne(target: StreamTarget, address: string): Promise<Outcome> {
     socket.on('connect', () => socket.write(`GET ${target.path} HTTP/1.1\r\nHost: ${target.host}:${target.port}\r\nAccept: text/event-stream\r\n\r\n`));
     socket.on('data', (chunk: string) => {
       const at = nowUs();
-      if (sub.head === null) return scan(sub, chunk, at);
+      if (sub.head === null) {
+        reads += 1;
+        return scan(sub, chunk, at);
+      }
       sub.head += chunk;
       const line = sub.head.indexOf('\r\n');
       if (line < 0) return;
@@ -243,7 +248,9 @@ async function collect(req: Extract<Request, { type: 'collect' }>): Promise<Deli
   arrivals.clear();
   const since = { ...dropped };
   for (const k of Object.keys(dropped)) delete dropped[k];
-  return { type: 'collected', hist, perSecond, delivered, expected, duplicates, otherEvents, open: stillOpen.length, dropped: since };
+  const read = reads;
+  reads = 0;
+  return { type: 'collected', hist, perSecond, delivered, expected, duplicates, otherEvents, reads: read, open: stillOpen.length, dropped: since };
 }
 
 function close(): Reply {
