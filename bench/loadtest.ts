@@ -64,6 +64,7 @@ const USAGE = `usage: npm run loadtest -- <${[...Object.keys(SCENARIOS), 'all'].
                     default redis://127.0.0.1:6379, keys under a prefix of the run's own, removed at the end)
   --subscribers N   live: SSE subscribers (default 10,000; needs about that many open files, ulimit -n)
   --changes N       live: changes a second made on the day while the hot holds run (default 1)
+  --streams-apart   live: the streams on a second instance fed over Redis (REDIS_URL, loopback), the holds on the first
   --rounds N        hold-hot, hold-distinct, browse, live: run the service and its references N times, interleaved,
                     and compare the median runs (default 3; this box's run-to-run spread is 10-20 %)
   --threads N (2)  --warmup S (2)  --timeout S (5; login-storm 60)  --retries N (1)  --users N (2000; 200 with --target)
@@ -89,6 +90,7 @@ const { values: flags, positionals } = parseArgs({
     users: { type: 'string' },
     subscribers: { type: 'string' },
     changes: { type: 'string' },
+    'streams-apart': { type: 'boolean', default: false },
     report: { type: 'string' },
     save: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
@@ -129,6 +131,7 @@ const opt: Options = {
   users: num(flags.users, '--users') ?? (target ? 200 : 2000),
   subscribers: num(flags.subscribers, '--subscribers'),
   changes: num(flags.changes, '--changes'),
+  streamsApart: flags['streams-apart'],
   compareLock: flags['compare-lock'] || name === 'all',
   compareFlash: flags['compare-flash'] || name === 'all',
   target,

@@ -18,12 +18,13 @@
  * to every open subscriber exactly once, the server's RSS per subscriber (connections established,
  * and after a full collection asked for through bench/lib/lt/gc-preload.ts), and the cap's refusal.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { envSchema } from '../../src/config.js';
 import { snapshot, coresOf } from '../lib/cpu.js';
 import { makeScheduleBlock, settle as settleDb } from '../lib/db.js';
+import { benchRedis } from '../lib/flash-redis.js';
 import { checkHot } from '../lib/holdrun.js';
 import type { Ctx } from '../lib/lt/context.js';
 import { countOf, quantileMs, type Hist } from '../lib/lt/hist.js';
@@ -87,6 +88,8 @@ interface WithRound {
   opened: { open: number; refused: Record<string, number>; failed: Record<string, number>; ms: number };
   /** Cores the subscriber processes used during the measured run. */
   clientCores: number;
+  /** --streams-apart: cores the instance holding the streams used during it. */
+  streamCores: number | null;
 }
 
 export async function run(ctx: Ctx): Promise<ScenarioReport> {
@@ -113,15 +116,24 @@ export async function run(ctx: Ctx): Promise<ScenarioReport> {
   const driverUser = ctx.userIds.at(-1)!;
   const driverToken = readFileSync(ctx.ownTokens, 'utf8').trim().split('\n').at(-1)!;
 
-  const probeFile = join(ctx.tmp, 'live-probe.jsonl');
-  const args = probeArgs(probeFile);
-  const server = await ctx.startServer('service', args.env, args.nodeArgs);
-  const probe = new ServiceProbe(server.pid, probeFile);
+  // --streams-apart: the streams on a second instance, fed the first one's commits over Redis (the live bus).
+  const redis = o.streamsApart ? benchRedis('live') : null;
+  const shared: Record<string, string> = redis ? { REDIS_URL: redis.url, QUEUE_PREFIX: redis.prefix } : {};
+  const started = async (name: string) => {
+    const file = join(ctx.tmp, `live-probe-${name}.jsonl`);
+    const args = probeArgs(file);
+    const s = await ctx.startServer('service', { ...args.env, ...shared }, args.nodeArgs);
+    return { ...s, probe: new ServiceProbe(s.pid, file) };
+  };
+  const server = await started('holds');
+  const streams = redis ? await started('streams') : server;
   const procs = Array.from({ length: PROCESSES }, () => SubscriberProcess.start());
-  const url = new URL(server.url);
+  const url = new URL(streams.url);
   const stream: StreamTarget = { host: url.hostname, port: Number(url.port), path: `/themes/${day.theme_id}/schedules/stream?date=${day.date}` };
   const share = (p: number) => addresses.filter((_, i) => i % PROCESSES === p);
-  const streamsOpen = async () => gauge(await scrape(server.url), 'live_streams{kind="open"}') ?? NaN;
+  const streamsOpen = async () => gauge(await scrape(streams.url), 'live_streams{kind="open"}') ?? NaN;
+  /** A collection in both (the same process unless apart), as every measured run starts with one. */
+  const collect = async () => (await Promise.all([streams.probe.collect(), ...(redis ? [server.probe.collect()] : [])]))[0]!;
 
   try {
     const holds = { threads: o.threads, connections, timeoutS: o.timeoutS ?? 5, mode: 'hot' as const, file: ctx.serviceTokens, durationS };
@@ -142,13 +154,16 @@ export async function run(ctx: Ctx): Promise<ScenarioReport> {
       const m = await measure(ctx, name, server, { ...holds, ...slice }, false);
       // CLOCK_MONOTONIC µs, as V8 stamps a --cpu-prof profile: bench/profile-summary.ts --window from-to
       const window = `${from}-${nowUs()}`;
-      const clientCores = coresOf(a, snapshot(), (performance.now() - t0) / 1000, pids);
+      const b = snapshot();
+      const wallS = (performance.now() - t0) / 1000;
+      const clientCores = coresOf(a, b, wallS, pids);
+      const streamCores = redis ? coresOf(a, b, wallS, [streams.pid]) : null;
       const { sent, failures } = await procs[0]!.ask({ type: 'stop' }, 'stopped');
-      return { m: { ...m, window }, sent, failures, clientCores };
+      return { m: { ...m, window }, sent, failures, clientCores, streamCores };
     };
 
     const subscribe = async (): Promise<{ memory: Memory; opened: WithRound['opened']; fromUs: number }> => {
-      const before = await probe.collect();
+      const before = await collect();
       log(`live: opening ${fmt(subscribers)} streams from ${fmt(addresses.length)} loopback addresses, ${perAddress} each, in ${PROCESSES} processes`);
       const per = await Promise.all(procs.map((p, i) => p.ask({ type: 'open', target: stream, addresses: share(i), perAddress, concurrency: OPEN_CONCURRENCY }, 'opened')));
       const fromUs = nowUs();
@@ -158,13 +173,13 @@ export async function run(ctx: Ctx): Promise<ScenarioReport> {
         failed: mergeCounts(per.map((r) => r.failed)),
         ms: Math.max(...per.map((r) => r.ms)),
       };
-      const established = rssBytes(server.pid) ?? NaN;
-      const after = await probe.collect();
-      const streams = await streamsOpen();
+      const established = rssBytes(streams.pid) ?? NaN;
+      const after = await streams.probe.collect();
+      const counted = await streamsOpen();
       log(
-        `live: ${fmt(opened.open)} streams open in ${fmt(opened.ms / 1000, 1)} s (server counts ${fmt(streams)}); RSS ${fmt(before.rss / MB, 1)} MB before (after a GC), ${fmt(established / MB, 1)} MB established, ${fmt(after.rss / MB, 1)} MB after a GC`,
+        `live: ${fmt(opened.open)} streams open in ${fmt(opened.ms / 1000, 1)} s (server counts ${fmt(counted)}); RSS ${fmt(before.rss / MB, 1)} MB before (after a GC), ${fmt(established / MB, 1)} MB established, ${fmt(after.rss / MB, 1)} MB after a GC`,
       );
-      return { memory: { before, established, after, streams }, opened, fromUs };
+      return { memory: { before, established, after, streams: counted }, opened, fromUs };
     };
 
     const unsubscribe = async () => {
@@ -173,6 +188,12 @@ export async function run(ctx: Ctx): Promise<ScenarioReport> {
       while ((await streamsOpen()) > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
     };
 
+    if (redis && o.warmupS > 0) {
+      // The stream instance serves nothing else: a warm-up of its own, so its heap is sized as a working server's is.
+      const paths = join(ctx.tmp, 'live-paths.txt');
+      writeFileSync(paths, `/themes/${day.theme_id}/schedules?date=${day.date}\n/themes\n`);
+      await runLt({ ...holds, connections: 100, mode: 'paths', file: paths, url: streams.url, durationS: o.warmupS, label: 'live: stream instance (warm-up)' });
+    }
     let refusal: number | null = null;
     const alone: Measured[] = [];
     const withSubs: WithRound[] = [];
@@ -182,7 +203,7 @@ export async function run(ctx: Ctx): Promise<ScenarioReport> {
       // Alone first in even rounds, with subscribers first in odd ones: a slow stretch of the shared box falls on both.
       for (const phase of round % 2 === 0 ? (['alone', 'with'] as const) : (['with', 'alone'] as const)) {
         if (phase === 'alone') {
-          await probe.collect();
+          await collect();
           const d = await measured(`live: hot holds, no subscribers (round ${round + 1})`, hot(1 + 2 * round));
           alone.push(d.m);
           driverSent.push(...d.sent);
@@ -193,7 +214,8 @@ export async function run(ctx: Ctx): Promise<ScenarioReport> {
         if (refusal === null && subscribers >= perAddress) refusal = (await procs[0]!.ask({ type: 'probe', target: stream, address: addresses[0]! }, 'probed')).status;
         const d = await measured(`live: hot holds, ${fmt(opened.open)} subscribers (round ${round + 1})`, hot(2 + 2 * round));
         // The commit times of the run (this collection is after it: it does not disturb the figures).
-        await probe.collect();
+        await server.probe.collect();
+        const probe = server.probe;
         const sentAt = new Map(d.sent.map((c) => [c.eventId, c.sentUs]));
         const ids = new Set([...d.sent.map((c) => c.eventId), ...[...probe.commits].filter(([, us]) => us >= fromUs).map(([id]) => id)]);
         const events: TimedEvent[] = [...ids].map((id) => ({ id, committedUs: probe.commits.get(id) ?? null, sentUs: sentAt.get(id) ?? null }));
@@ -202,7 +224,7 @@ export async function run(ctx: Ctx): Promise<ScenarioReport> {
         log(
           `live: ${fmt(events.length)} changes, delivered ${fmt(delivery.delivered)} of ${fmt(delivery.expected)}; from the commit p50 ${ms(quantileMs(delivery.hist.committed, 0.5))} / p99 ${ms(quantileMs(delivery.hist.committed, 0.99))} ms, from the request p99 ${ms(quantileMs(delivery.hist.sent, 0.99))} ms; dropped ${droppedCount(delivery)}`,
         );
-        withSubs.push({ holds: d.m, delivery, replies, sent: d.sent, events: events.length, memory, opened, clientCores: d.clientCores });
+        withSubs.push({ holds: d.m, delivery, replies, sent: d.sent, events: events.length, memory, opened, clientCores: d.clientCores, streamCores: d.streamCores });
         driverSent.push(...d.sent);
         driverFailures.push(d.failures);
         await unsubscribe();
@@ -225,11 +247,13 @@ export async function run(ctx: Ctx): Promise<ScenarioReport> {
         driven: await drivenCheck(ctx, driven, driverSent),
       },
       driverFailures: mergeCounts(driverFailures),
-      serverDropped: gauge(await scrape(server.url), 'live_streams{kind="dropped"}'),
+      serverDropped: gauge(await scrape(streams.url), 'live_streams{kind="dropped"}'),
+      apart: Boolean(redis),
     });
   } finally {
     for (const p of procs) p.exit();
-    await server.stop();
+    await Promise.all([server.stop(), streams.stop()]);
+    if (redis) log(`live: removed ${await redis.cleanup()} Redis keys (${redis.prefix}*)`);
   }
 }
 
@@ -271,6 +295,8 @@ interface Outcome {
   checks: { hot: Awaited<ReturnType<typeof checkHot>>[]; driven: { ok: boolean; summary: string } };
   driverFailures: Record<string, number>;
   serverDropped: number | null;
+  /** The streams on an instance of their own (--streams-apart). */
+  apart: boolean;
 }
 
 function report(ctx: Ctx, x: Outcome): ScenarioReport {
@@ -297,10 +323,14 @@ function report(ctx: Ctx, x: Outcome): ScenarioReport {
   const requestMs = x.withSubs.flatMap((w) => w.sent.map((s) => (s.answeredUs - s.sentUs) / 1000));
   const changes = x.withSubs.reduce((n, w) => n + w.events, 0);
   const hotOk = x.checks.hot.filter((c) => c.ok).length;
-  // The server's CPU in a run with subscribers beyond what its holds cost at the round's rate without them, per read.
+  // Per read the subscribers made: the stream instance's CPU when apart, else the server's CPU in a run with
+  // subscribers beyond what its holds cost at the round's rate without them.
+  // Holds per second of the holding server's CPU: what the subscribers cost it, whatever share of the shared box it got.
+  const perCore = (m: Measured) => m.r.rps / m.cpu.server;
+  const efficiency = x.withSubs.map((w, i) => ratio(perCore(w.holds), x.alone[i] && perCore(x.alone[i])) ?? NaN);
   const perWriteUs = x.withSubs.map((w, i) => {
     const base = x.alone[i]!;
-    const fanOut = w.holds.cpu.server - w.holds.r.rps * (base.cpu.server / base.r.rps);
+    const fanOut = w.streamCores ?? w.holds.cpu.server - w.holds.r.rps * (base.cpu.server / base.r.rps);
     return (fanOut * w.holds.r.durationS * 1e6) / w.delivery.reads;
   });
   const ok = (s: string) => s === '200' || s === '409';
@@ -328,10 +358,10 @@ function report(ctx: Ctx, x: Outcome): ScenarioReport {
   };
   const rows: Row[] = [
     row('live', label('hot holds, no subscribers'), alone.r, { cpu: alone.cpu, errors: errorsOf(alone.r, ok), check: x.checks.hot[x.alone.indexOf(alone)]!.summary }),
-    row('live', label(`hot holds, ${subs} subscribers`), withRound.holds.r, {
+    row('live', label(`hot holds, ${subs} subscribers${x.apart ? ' on a second instance' : ''}`), withRound.holds.r, {
       cpu: withRound.holds.cpu,
       errors: errorsOf(withRound.holds.r, ok),
-      check: `${holdRatio === null ? 'n/a' : holdRatio.toFixed(2)}x no subscribers; subscriber processes ${withRound.clientCores.toFixed(2)} cores (in "other")`,
+      check: `${holdRatio === null ? 'n/a' : holdRatio.toFixed(2)}x no subscribers; ${withRound.streamCores === null ? '' : `stream instance ${withRound.streamCores.toFixed(2)} cores, `}subscriber processes ${withRound.clientCores.toFixed(2)} cores (in "other")`,
     }),
     deliveryRow,
   ];
@@ -359,8 +389,8 @@ function report(ctx: Ctx, x: Outcome): ScenarioReport {
       target('live', 'p99 delivery, commit -> event read by the client', p99, '<=', 250, ' ms'),
       target('live', "p99 delivery, driver's request sent -> event read (upper bound, black box)", sentP99, '<=', 250, ' ms'),
       check('live', 'subscribers dropped that kept reading', dropped === 0 && (x.serverDropped ?? 0) === 0, `${fmt(dropped)} (server counted ${x.serverDropped ?? 'n/a'})`),
-      target('live', 'server RSS per subscriber, streams established (first opening)', kb(rssEstablished), '<=', 10, ' KB'),
-      target('live', 'server RSS per subscriber, after a full GC (first opening)', kb(rssCollected), '<=', 10, ' KB'),
+      target('live', `${x.apart ? 'stream instance' : 'server'} RSS per subscriber, streams established (first opening)`, kb(rssEstablished), '<=', 10, ' KB'),
+      target('live', `${x.apart ? 'stream instance' : 'server'} RSS per subscriber, after a full GC (first opening)`, kb(rssCollected), '<=', 10, ' KB'),
       target('live', `hot holds with ${subs} subscribers vs none`, holdRatio, '>=', 0.85),
       check('live', 'every change reached every open subscriber, once', all.delivered === all.expected && all.duplicates === 0 && all.expected > 0, `${fmt(all.delivered)} / ${fmt(all.expected)}`),
       check('live', `per-address cap as shipped (${x.perAddress}) met, not lifted: one more stream refused`, x.refusal === null ? null : x.refusal === 429, `status ${x.refusal ?? 'n/a'}`),
@@ -368,19 +398,32 @@ function report(ctx: Ctx, x: Outcome): ScenarioReport {
       check('live', "driven schedules' versions = the driver's changes (event ids told apart)", x.checks.driven.ok, x.checks.driven.summary),
     ],
     notes: [
+      x.apart
+        ? "topology: --streams-apart: the hot holds and the driver on one instance, the streams on a second one, both with REDIS_URL; the second hears the first one's commits over the live bus (Redis pub/sub), so delivery from the commit includes that hop"
+        : 'topology: one instance serves the hot holds, the driver and the streams (--streams-apart puts the streams on a second one, fed over Redis)',
       `${subs} streams on one theme-day from ${fmt(x.addresses)} loopback addresses (127.77.x.y), ${x.perAddress} each (LIVE_STREAMS_PER_ADDRESS as shipped), in ${PROCESSES} subscriber processes (raw node:net); opened in ${roundList(x.withSubs, (w) => `${fmt(w.opened.ms / 1000, 1)} s`)}${x.withSubs.some((w) => w.opened.open < x.subscribers) ? `; refused/failed while opening: ${roundList(x.withSubs, (w) => JSON.stringify({ ...w.opened.refused, ...w.opened.failed }))}` : ''}`,
       `hot holds: wrk ${ctx.opt.threads} threads, ${x.connections} connections, ${x.durationS} s per run on 10 fresh schedules of the same day; ${rounds} rounds, alone/with then with/alone; req/s no subscribers ${roundList(x.alone, (m) => fmt(m.r.rps))}, with ${roundList(x.withSubs, (w) => fmt(w.holds.r.rps))} (ratio per round ${x.withSubs.map((w, i) => (ratio(w.holds.r.rps, x.alone[i]?.r.rps) ?? NaN).toFixed(2)).join(' / ')})`,
       `changes: the first subscriber process holds and releases ${DRIVEN} other schedules of the day, ${fmt(x.changes, x.changes < 1 ? 2 : 0)} change${x.changes === 1 ? '' : 's'} a second in all (each schedule every ${fmt((DRIVEN * 1000) / x.changes)} ms; --changes), in every run; each hot run's 10 winning holds (a burst in its first second) are timed too${all.otherEvents ? `; ${fmt(all.otherEvents)} events read that were not timed` : ''}`,
       `delivery timed from the commit: the service's commit hook (LiveHub.committed, wrapped by bench/lib/lt/probe-preload.ts; the events carry no commit time) to the subscriber process reading the frame, CLOCK_MONOTONIC on both sides; from the request: the driver's own request sent, the bound a black-box client can give`,
       `delivery p50/p99 per round, from the commit: ${roundList(x.withSubs, (w) => `${ms(quantileMs(w.delivery.hist.committed, 0.5))}/${ms(quantileMs(w.delivery.hist.committed, 0.99))} ms`)}; from the request: ${roundList(x.withSubs, (w) => `${ms(quantileMs(w.delivery.hist.sent, 0.5))}/${ms(quantileMs(w.delivery.hist.sent, 0.99))} ms`)}; ${fmt(countOf(all.hist.committed))} arrivals timed. The driver's requests themselves (sent -> answered, behind the hot holds): p50 ${ms(quantile(requestMs, 0.5))} ms, p99 ${ms(quantile(requestMs, 0.99))} ms${Object.keys(x.driverFailures).length ? `; driver failures ${JSON.stringify(x.driverFailures)}` : ''}`,
       `server memory per subscriber by round (RSS established / RSS after a GC / V8 heap after a GC, against RSS and heap after a GC before the streams opened; from round 2 on the RSS baseline already holds memory kept from the streams before): ${roundList(mem, (m) => `${fmt(m.established / KB, 1)} / ${fmt(m.collected / KB, 1)} / ${fmt(m.heap / KB, 1)} KB`)}; RSS ${roundList(x.withSubs, (w) => `${fmt(w.memory.before.rss / MB)} -> ${fmt(w.memory.established / MB)} -> ${fmt(w.memory.after.rss / MB)} MB`)}`,
-      `what a write to a subscriber costs the server, estimated (its CPU in a run with subscribers beyond what the run's holds cost at the rate measured without them, per read the subscribers made): ${roundList(perWriteUs, (us) => `${fmt(us, 1)} µs`)} (${roundList(x.withSubs, (w) => fmt(w.delivery.reads))} reads); ${subs} subscribers then cost about ${fmt((x.subscribers * (quantile(perWriteUs, 0.5) ?? NaN)) / 1e6, 2)} cores per change a second (changes of one turn share a write), most of it the kernel's (loopback TCP, the receiving side included)`,
+      `what a write to a subscriber costs, estimated (${x.apart ? "the stream instance's CPU" : "the server's CPU in a run with subscribers beyond what the run's holds cost at the rate measured without them"}, per read the subscribers made): ${roundList(perWriteUs, (us) => `${fmt(us, 1)} µs`)} (${roundList(x.withSubs, (w) => fmt(w.delivery.reads))} reads); ${subs} subscribers then cost about ${fmt((x.subscribers * (quantile(perWriteUs, 0.5) ?? NaN)) / 1e6, 2)} cores per change a second (changes of one turn share a write), most of it the kernel's (loopback TCP, the receiving side included)`,
       `load average (1 min) ${x.load.map((l) => l.toFixed(1)).join(' at the start, ')} at the end: other work on the machine shows in the CPU column's "other"`,
-      `subscriber processes used ${roundList(x.withSubs, (w) => w.clientCores.toFixed(2))} cores during the runs with subscribers (counted in the CPU column's "other")`,
+      `hot holds per second of the holding server's CPU, with subscribers against without, per round: ${roundList(efficiency, (e) => `${e.toFixed(2)}x`)} (the cost to the process itself, apart from the share of the shared cores it got)`,
+      `subscriber processes used ${roundList(x.withSubs, (w) => w.clientCores.toFixed(2))} cores during the runs with subscribers${x.apart ? `, the stream instance ${roundList(x.withSubs, (w) => (w.streamCores ?? NaN).toFixed(2))}` : ''} (counted in the CPU column's "other")`,
     ],
     charts,
     raw: {
-      settings: { subscribers: x.subscribers, perAddress: x.perAddress, processes: PROCESSES, driven: DRIVEN, changesPerSecond: x.changes, connections: x.connections, durationS: x.durationS },
+      settings: {
+        apart: x.apart,
+        subscribers: x.subscribers,
+        perAddress: x.perAddress,
+        processes: PROCESSES,
+        driven: DRIVEN,
+        changesPerSecond: x.changes,
+        connections: x.connections,
+        durationS: x.durationS,
+      },
       alone: x.alone,
       withSubs: x.withSubs.map(({ replies: _, ...w }) => ({
         ...w,

@@ -47,6 +47,8 @@ export interface Options {
   subscribers?: number;
   /** live: changes a second the driver makes on the day (default 1). */
   changes?: number;
+  /** live: the streams on a second instance, fed over Redis, the hot holds on the first. */
+  streamsApart?: boolean;
   compareLock: boolean;
   /** Also run the flash-sale baseline (Redis SET NX PX, bench/flash-sale.ts) in the hold scenarios. */
   compareFlash: boolean;
