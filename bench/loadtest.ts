@@ -26,6 +26,7 @@ import * as browse from './scenarios/browse.js';
 import * as chaos from './scenarios/chaos.js';
 import * as holdDistinct from './scenarios/hold-distinct.js';
 import * as holdHot from './scenarios/hold-hot.js';
+import * as live from './scenarios/live.js';
 import * as loginFlood from './scenarios/login-flood.js';
 import * as loginStorm from './scenarios/login-storm.js';
 import * as waitlistChurn from './scenarios/waitlist-churn.js';
@@ -40,6 +41,7 @@ const SCENARIOS: Record<string, (ctx: Ctx) => Promise<ScenarioReport>> = {
   'actors-100k': actors100k.run,
   chaos: chaos.run,
   'waitlist-churn': waitlistChurn.run,
+  live: live.run,
 };
 /** Not part of `all`: it injects faults into its own instances for about two minutes. */
 const NOT_IN_ALL = new Set(['chaos']);
@@ -50,6 +52,9 @@ const USAGE = `usage: npm run loadtest -- <${[...Object.keys(SCENARIOS), 'all'].
                     3 kill -9s under the booking flow (its own fetch load, ~2 min; not part of all)
                     waitlist-churn: 1,000 waiters on 50 booked schedules, cancels, releases and lapsing offers
                     (its own fetch load; offers/s, free-up-to-offer delay, no double offers, no skipped waiter)
+                    live: hot holds (1000 connections) alone and with 10,000 SSE subscribers on their theme-day, from
+                    two light subscriber processes over loopback addresses at the per-address cap; delivery p50/p99,
+                    dropped subscribers, server RSS per subscriber, hold throughput with/without (--rounds, interleaved)
   --duration S      seconds per measured run (default 10; login-storm 30)
   --target URL      load a running instance (loopback only) instead of starting one; needs --database (its DATABASE_URL)
   --database URL    the target's database (loopback only), to prepare users and schedules and check rows
@@ -57,7 +62,10 @@ const USAGE = `usage: npm run loadtest -- <${[...Object.keys(SCENARIOS), 'all'].
   --compare-lock    also run the lock-based baseline (implied by all)
   --compare-flash   hold-hot, hold-distinct: also run the Redis flash-sale baseline (implied by all; Redis at REDIS_URL,
                     default redis://127.0.0.1:6379, keys under a prefix of the run's own, removed at the end)
-  --rounds N        hold-hot, hold-distinct, browse: run the service and its references N times, interleaved,
+  --subscribers N   live: SSE subscribers (default 10,000; needs about that many open files, ulimit -n)
+  --changes N       live: changes a second made on the day while the hot holds run (default 1)
+  --streams-apart   live: the streams on a second instance fed over Redis (REDIS_URL, loopback), the holds on the first
+  --rounds N        hold-hot, hold-distinct, browse, live: run the service and its references N times, interleaved,
                     and compare the median runs (default 3; this box's run-to-run spread is 10-20 %)
   --threads N (2)  --warmup S (2)  --timeout S (5; login-storm 60)  --retries N (1)  --users N (2000; 200 with --target)
   --report FILE     the HTML report (default bench/results/local/loadtest-<scenario>.html)
@@ -80,6 +88,9 @@ const { values: flags, positionals } = parseArgs({
     retries: { type: 'string', default: '1' },
     rounds: { type: 'string', default: '3' },
     users: { type: 'string' },
+    subscribers: { type: 'string' },
+    changes: { type: 'string' },
+    'streams-apart': { type: 'boolean', default: false },
     report: { type: 'string' },
     save: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
@@ -118,6 +129,9 @@ const opt: Options = {
   retries: Number(flags.retries),
   rounds: num(flags.rounds, '--rounds')!,
   users: num(flags.users, '--users') ?? (target ? 200 : 2000),
+  subscribers: num(flags.subscribers, '--subscribers'),
+  changes: num(flags.changes, '--changes'),
+  streamsApart: flags['streams-apart'],
   compareLock: flags['compare-lock'] || name === 'all',
   compareFlash: flags['compare-flash'] || name === 'all',
   target,

@@ -2,9 +2,11 @@
  * Where a server's CPU went, from a V8 CPU profile (`--cpu-prof`, e.g. `npm run bench:hold -- --only
  * hot --profile DIR`): self time grouped into the rooms of a request, in µs per request when the
  * number of requests answered during the profile is given.
- *   tsx bench/profile-summary.ts <file.cpuprofile> [requests] [--last SECONDS]
+ *   tsx bench/profile-summary.ts <file.cpuprofile> [requests] [--last SECONDS | --window FROM-TO]
  * `--last`: only the samples of the profile's last SECONDS (the measured run, without the start-up
  * and the warm-up), so `requests` is the measured run's count.
+ * `--window`: only the samples taken between two CLOCK_MONOTONIC times in µs (V8 stamps profiles
+ * with that clock; the live scenario's JSON has its runs' windows), e.g. one run of many.
  */
 import { readFileSync } from 'node:fs';
 
@@ -53,20 +55,22 @@ const roomOf = (n: ProfileNode): string => {
 const args = process.argv.slice(2);
 const lastAt = args.indexOf('--last');
 const lastS = lastAt >= 0 ? Number(args.splice(lastAt, 2)[1]) : null;
+const at = args.indexOf('--window');
+const window = at >= 0 ? (args.splice(at, 2)[1] ?? '').split('-').map(Number) : null;
 const [file, requestsArg] = args;
-if (!file) {
-  console.error('usage: tsx bench/profile-summary.ts <file.cpuprofile> [requests]');
+if (!file || (window && (window.length !== 2 || window.some((n) => !Number.isFinite(n)))) || (lastS !== null && !Number.isFinite(lastS))) {
+  console.error('usage: tsx bench/profile-summary.ts <file.cpuprofile> [requests] [--last SECONDS | --window FROM-TO]');
   process.exit(2);
 }
 const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));
 const selfUs = new Map<string, number>();
 // Sample i was taken at startTime + the deltas up to i (µs).
-const from = lastS === null ? Number.NEGATIVE_INFINITY : profile.endTime - lastS * 1e6;
-let at = profile.startTime;
+const [from, to] = window ? [window[0]!, window[1]!] : [lastS === null ? Number.NEGATIVE_INFINITY : profile.endTime - lastS * 1e6, Number.POSITIVE_INFINITY];
+let t = profile.startTime;
 profile.samples.forEach((id, i) => {
-  at += profile.timeDeltas[i] ?? 0;
-  if (at < from) return;
+  t += profile.timeDeltas[i] ?? 0;
+  if (t < from || t > to) return;
   const room = roomOf(byId.get(id)!);
   selfUs.set(room, (selfUs.get(room) ?? 0) + (profile.timeDeltas[i] ?? 0));
 });

@@ -85,3 +85,10 @@ export function split(a: Snapshot, b: Snapshot, wallS: number, serverPid: number
     .map(([n, c]) => `${n} ${c.toFixed(2)}`);
   return { server, postgres, wrk, irq, machine, other: Math.max(0, machine - server - postgres - wrk - irq), otherTop };
 }
+
+/** Cores used between two snapshots by the given processes together (e.g. load generators that are not reaped children). */
+export function coresOf(a: Snapshot, b: Snapshot, wallS: number, pids: readonly number[]): number {
+  let ticks = 0;
+  for (const pid of pids) ticks += (b.procs.get(String(pid))?.ticks ?? 0) - (a.procs.get(String(pid))?.ticks ?? 0);
+  return ticks / HZ / wallS;
+}

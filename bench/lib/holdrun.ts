@@ -5,7 +5,8 @@
  * The caller decides how servers start and which wrk script drives them.
  */
 import { snapshot, split } from './cpu.js';
-import { checkHolds, makeScheduleBlock, settle, type BenchDatabase } from './db.js';
+import type { Db } from '../../src/db/knex.js';
+import { checkHolds, makeScheduleBlock, settle, type BenchDatabase, type HoldCheck } from './db.js';
 import type { RunResult } from './report.js';
 import type { Server } from './servers.js';
 import type { WrkOptions, WrkResult } from './wrk.js';
@@ -75,23 +76,12 @@ export async function runHoldScenario<W extends WrkResult>(d: HoldDeps<W>, s: Ho
     if (needsDb) {
       // Let in-flight holds (wrk stopped mid-request) land before reading the rows.
       await new Promise((r) => setTimeout(r, 1_000));
-      const ok200 = w.statuses['200'] ?? 0;
       if (s.mode === 'hot') {
-        const c = await checkHolds(d.bench.db, block);
-        const httpPerSchedule = new Map<string, number>();
-        for (const key of Object.keys(w.winners)) {
-          const id = key.split('|')[0]!;
-          httpPerSchedule.set(id, (httpPerSchedule.get(id) ?? 0) + 1);
-        }
-        const httpMax = Math.max(0, ...httpPerSchedule.values());
-        const ok = c.held === block.count && c.winnersPerSchedule.every((v) => v === 1) && httpMax <= 1;
-        const dist = [...new Set(c.winnersPerSchedule)].sort().join('/');
-        const summary = `${ok ? 'OK' : 'FAIL'} ${dist} (db: ${c.held}/${block.count} held by ${c.distinctHolders} users; http: ${httpPerSchedule.size} holds, ${ok200} 200s)`;
-        result.check = { ...c, ok, summary };
+        result.check = await checkHot(d.bench.db, block, w);
       } else {
         const c = await checkHolds(d.bench.db, block, w.used);
         const ok = c.overwritten === 0;
-        const summary = `${ok ? 'OK' : 'FAIL'} <=1 (db: ${c.held} held, ${c.overwritten} overwritten; http: ${ok200} 200s; ids ${w.used}/${block.count})`;
+        const summary = `${ok ? 'OK' : 'FAIL'} <=1 (db: ${c.held} held, ${c.overwritten} overwritten; http: ${w.statuses['200'] ?? 0} 200s; ids ${w.used}/${block.count})`;
         result.check = { ...c, ok, summary };
         result.ids = { used: w.used, available: block.count };
         if (w.used > block.count) d.log(`${s.name}: WARNING ran out of schedules (${w.used} > ${block.count}); raise --schedules`);
@@ -102,6 +92,24 @@ export async function runHoldScenario<W extends WrkResult>(d: HoldDeps<W>, s: Ho
   } finally {
     await child.stop();
   }
+}
+
+/**
+ * A hot run's rows and answers: every schedule of the block HOLD with exactly one winning write
+ * (version 1; holds do not lapse during a run), and one distinct hold per schedule in the 200 answers.
+ */
+export async function checkHot(db: Db, block: { firstId: number; count: number }, w: WrkResult): Promise<HoldCheck & { ok: boolean; summary: string }> {
+  const c = await checkHolds(db, block);
+  const httpPerSchedule = new Map<string, number>();
+  for (const key of Object.keys(w.winners)) {
+    const id = key.split('|')[0]!;
+    httpPerSchedule.set(id, (httpPerSchedule.get(id) ?? 0) + 1);
+  }
+  const httpMax = Math.max(0, ...httpPerSchedule.values());
+  const ok = c.held === block.count && c.winnersPerSchedule.every((v) => v === 1) && httpMax <= 1;
+  const dist = [...new Set(c.winnersPerSchedule)].sort().join('/');
+  const summary = `${ok ? 'OK' : 'FAIL'} ${dist} (db: ${c.held}/${block.count} held by ${c.distinctHolders} users; http: ${httpPerSchedule.size} holds, ${w.statuses['200'] ?? 0} 200s)`;
+  return { ...c, ok, summary };
 }
 
 /** Runs the scenario; repeats it (fresh schedules) while other work disturbed it, keeping the least disturbed attempt. */

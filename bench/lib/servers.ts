@@ -14,6 +14,8 @@ export const ENTRIES = {
   tossmock: 'dist-bench/src/tossmock/main.js',
   'hash-ceiling': 'dist-bench/bench/lib/lt/hash-ceiling.js',
   'actor-bytes': 'dist-bench/bench/lib/lt/actor-bytes.js',
+  'probe-preload': 'dist-bench/bench/lib/lt/probe-preload.js',
+  'live-subscribers': 'dist-bench/bench/lib/lt/live-subscribers.js',
 } as const;
 
 /**

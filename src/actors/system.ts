@@ -1,3 +1,4 @@
+import '../runtime/nact-immediate.js';
 import { randomBytes } from 'node:crypto';
 import { start, stop, type ActorSystemRef } from 'nact';
 import type { Config } from '../config.js';

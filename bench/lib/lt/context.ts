@@ -43,6 +43,12 @@ export interface Options {
   /** Interleaved rounds of the service and its references; the median run of each is compared. */
   rounds: number;
   users: number;
+  /** live: SSE subscribers on the hot theme-day (default 10,000). */
+  subscribers?: number;
+  /** live: changes a second the driver makes on the day (default 1). */
+  changes?: number;
+  /** live: the streams on a second instance, fed over Redis, the hot holds on the first. */
+  streamsApart?: boolean;
   compareLock: boolean;
   /** Also run the flash-sale baseline (Redis SET NX PX, bench/flash-sale.ts) in the hold scenarios. */
   compareFlash: boolean;
@@ -61,7 +67,8 @@ export interface Ctx {
   userIds: number[];
   /** libuv thread pool size of the service under test (scrypt runs there). */
   uvPool: number;
-  startServer(server: Server, env?: Record<string, string>): Promise<Started>;
+  /** `nodeArgs`: flags and preloads for node itself (started servers only; a --target is used as it runs). */
+  startServer(server: Server, env?: Record<string, string>, nodeArgs?: string[]): Promise<Started>;
   /** `latency`: fixed ms or a `min-max` range; `env`: further TOSS_MOCK_* switches. */
   startMock(latency: number | string, env?: Record<string, string>): Promise<Started & { secretKey: string }>;
   /**
@@ -135,13 +142,14 @@ export async function createContext(opt: Options): Promise<Ctx> {
   // One key prefix for every flash-sale server of this invocation (schedule ids never repeat), removed at the end.
   let flash: FlashRedis | undefined;
 
-  const startServer = async (server: Server, env: Record<string, string> = {}): Promise<Started> => {
+  const startServer = async (server: Server, env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<Started> => {
     if (server === 'service' && opt.target) return { url: opt.target.origin, pid: targetPid, stop: noop };
     servers += 1;
     const flashEnv = server === 'flash-sale' ? (flash ??= flashRedis()).env : {};
     const child = await startChild({
       name: server,
       entry: ENTRIES[server],
+      nodeArgs,
       // Its own data directory: the history actor's spill file must never reach another database.
       env: {
         DATABASE_URL: bench.url,

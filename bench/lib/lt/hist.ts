@@ -3,6 +3,9 @@ const K = 1 / Math.log(1.05);
 
 export type Hist = Map<number, number>;
 
+/** The bucket of a latency in µs, as loadtest.lua computes it. */
+export const bucketOf = (us: number): number => (us < 1 ? 0 : Math.floor(Math.log(us) * K));
+
 export function addInto(into: Hist, from: Record<string, number> | Hist): void {
   const entries = from instanceof Map ? from.entries() : Object.entries(from).map(([k, v]) => [Number(k), v] as const);
   for (const [b, n] of entries) into.set(b, (into.get(b) ?? 0) + n);

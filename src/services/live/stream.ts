@@ -31,12 +31,20 @@ export class EventStream<P = unknown> {
   /** Queued until `open`, then written. `tag` lets `open` skip what its snapshot already covers. */
   send(frame: string, tag: P): void {
     if (this.closed) return;
-    if (this.pending) {
-      if (this.pending.length >= this.maxPending) return this.end('slow');
-      this.pending.push({ frame, tag });
-      return;
-    }
+    if (this.pending) return this.queue([{ frame, tag }]);
     this.write(frame);
+  }
+
+  /** Several frames at once: `bytes` (all of them, shared by every stream) once open, each one queued before. */
+  sendAll(bytes: Buffer, frames: readonly { frame: string; tag: P }[]): void {
+    if (this.closed) return;
+    if (this.pending) return this.queue(frames);
+    this.write(bytes);
+  }
+
+  private queue(frames: readonly { frame: string; tag: P }[]): void {
+    if (this.pending!.length + frames.length > this.maxPending) return this.end('slow');
+    for (const f of frames) this.pending!.push(f);
   }
 
   /** Writes `head` (headers are sent with it), then the queued frames `keep` accepts. */
@@ -54,10 +62,10 @@ export class EventStream<P = unknown> {
     if (!this.pending) this.write(text);
   }
 
-  write(text: string): void {
+  write(data: string | Buffer): void {
     if (this.closed) return;
     if (this.res.writableLength > this.maxBufferedBytes) return this.end('slow');
-    this.res.write(text);
+    this.res.write(data);
   }
 
   end(reason: DropReason): void {
