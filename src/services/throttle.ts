@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { GrantWindows } from './grant-windows.js';
 
 /** How much guessing is allowed: failures per account and address, per address, signups per address. */
 export interface ThrottleLimits {
@@ -34,14 +35,14 @@ const refusedFor = (res: RateLimiterRes): Verdict => ({ ok: false, retryAfterSec
  * Throttles guessing (rate-limiter-flexible). With Redis the counters are shared by every instance
  * (keys under `prefix`); if Redis stops answering, each instance goes on counting in memory rather
  * than letting guesses through or refusing everyone. Without Redis, the counters are this process's.
- * Hold grants are always counted in memory: they are asked on the booking path, where a Redis round
- * trip per winning hold is not worth what it buys over a per-instance count.
+ * Hold grants are always counted in memory (`GrantWindows`): they are asked on the booking path,
+ * where a Redis round trip per winning hold is not worth what it buys over a per-instance count.
  */
 export class Throttle {
   private readonly perAccount: RateLimiterAbstract;
   private readonly perAddress: RateLimiterAbstract;
   private readonly signups: RateLimiterAbstract;
-  private readonly holds: RateLimiterMemory;
+  private readonly holds: GrantWindows;
   private readonly redis: Redis | undefined;
 
   constructor(opts: { redisUrl?: string; prefix?: string; limits?: Partial<ThrottleLimits> } = {}) {
@@ -58,7 +59,7 @@ export class Throttle {
     this.perAccount = make('login-account', l.failuresPerAccount, l.failureWindowSeconds);
     this.perAddress = make('login-address', l.failuresPerAddress, l.failureWindowSeconds);
     this.signups = make('signup-address', l.signupsPerAddress, l.signupWindowSeconds);
-    this.holds = new RateLimiterMemory({ keyPrefix: 'hold-grants', points: l.holdsPerUser, duration: 60 });
+    this.holds = new GrantWindows(l.holdsPerUser, 60_000);
   }
 
   /**
@@ -103,12 +104,12 @@ export class Throttle {
 
   /** May this user be granted one more hold now? Only granted holds are counted (`holdGranted`). */
   async mayGrantHold(userId: number): Promise<Verdict> {
-    const res = await this.holds.get(userId);
-    return res && res.remainingPoints <= 0 ? refusedFor(res) : ALLOWED;
+    const retryAfterSeconds = this.holds.retryAfterSeconds(userId);
+    return retryAfterSeconds > 0 ? { ok: false, retryAfterSeconds } : ALLOWED;
   }
 
   holdGranted(userId: number): void {
-    void spend(this.holds, String(userId));
+    this.holds.granted(userId);
   }
 
   async close(): Promise<void> {
