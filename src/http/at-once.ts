@@ -13,7 +13,7 @@ export type AtOnce = (req: IncomingMessage, res: ServerResponse) => boolean;
 interface Lane {
   pattern: RegExp;
   access: Exclude<Operation['access'], 'public'>;
-  answer: (params: { id: number }, caller: Caller) => AtOnceAnswer | undefined;
+  answer: (params: { id: number }, caller: () => Caller | undefined) => AtOnceAnswer | undefined;
   op: Operation;
   method: string;
   observe: (status: number, seconds: number) => void;
@@ -66,8 +66,7 @@ export function answersAtOnce(table: readonly Operation[], deps: AppDeps, stamp:
       const m = lane.pattern.exec(url);
       if (!m) continue;
       const started = performance.now();
-      const caller = deps.guard.atOnce(req.headers.authorization, lane.access);
-      const answer = caller && lane.answer({ id: Number(m[1]) }, caller);
+      const answer = lane.answer({ id: Number(m[1]) }, () => deps.guard.atOnce(req.headers.authorization, lane.access));
       if (!answer || (check && !check(lane.op, answer))) return false;
       const requestId = stamp(req, res);
       res.statusCode = answer.status;

@@ -57,6 +57,11 @@ export class ScheduleRegistry {
     return early.then((reply) => (reply as ReplyTo<C> | undefined) ?? this.asks.send(entry, scheduleId, command));
   }
 
+  /** Whether the schedule has an actor in this process now. */
+  isLive(scheduleId: number): boolean {
+    return this.directory.entries.has(scheduleId);
+  }
+
   /**
    * The reply published state gives at once, or undefined: no live actor, state too old to
    * answer from, or a command it cannot answer.

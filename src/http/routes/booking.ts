@@ -31,7 +31,9 @@ export const BOOKING = [
     atOnce:
       ({ actors }) =>
       ({ id }, caller) => {
-        const reply = actors.schedules.answerAtOnce(id, { type: 'Hold', userId: caller.userId });
+        // A slot without a live actor (a first hold, a winner to be) is the full path's: no token work here.
+        const who = actors.schedules.isLive(id) ? caller() : undefined;
+        const reply = who && actors.schedules.answerAtOnce(id, { type: 'Hold', userId: who.userId });
         return reply && !reply.ok ? plainRefusal(reply) : undefined;
       },
   }),

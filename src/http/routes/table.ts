@@ -62,10 +62,11 @@ export interface Operation<P extends ZodTypeAny = ZodTypeAny, Q extends ZodTypeA
   /**
    * An answer this route can give before Koa (`http/at-once.ts`), for a signed-in caller with a
    * Bearer token and a path whose only parameter is `:id`: what it answers from memory, or
-   * undefined to take the full path (which must give the same answer). Only for refusals that
-   * dominate under contention: the losing hold.
+   * undefined to take the full path (which must give the same answer). `caller` checks the
+   * caller's access (undefined: the full path decides); call it before answering anything. Only
+   * for refusals that dominate under contention: the losing hold.
    */
-  atOnce?(deps: AppDeps): (params: { id: number }, caller: Caller) => AtOnceAnswer | undefined;
+  atOnce?(deps: AppDeps): (params: { id: number }, caller: () => Caller | undefined) => AtOnceAnswer | undefined;
 }
 
 /** A status and its JSON body, already serialized. */
