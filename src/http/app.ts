@@ -4,9 +4,9 @@ import { corsFor } from './cors.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { answersAtOnce } from './at-once.js';
 import { observe, stamper, type Stamp } from './observe.js';
-import { checkingResponses, declaredAnswer } from './response-check.js';
+import { checkingResponses } from './response-check.js';
 import { OPERATIONS } from './routes/index.js';
-import { mount, type AtOnceAnswer, type Operation } from './routes/table.js';
+import { mount } from './routes/table.js';
 import { securityHeaders } from './security-headers.js';
 import type { AppDeps } from './deps.js';
 
@@ -35,9 +35,7 @@ export function createApp(deps: AppDeps): Koa {
 
 /** Puts the routes' answers made before Koa (`at-once.ts`) in front of Koa's own request handler. */
 function answeringAtOnce(app: Koa, deps: AppDeps, stamp: Stamp): void {
-  const checks = new Map<Operation, (status: number, json: string) => boolean>();
-  const check = deps.config.validateResponses ? (op: Operation, a: AtOnceAnswer) => (checks.get(op) ?? checks.set(op, declaredAnswer(op)).get(op)!)(a.status, a.json) : undefined;
-  const atOnce = answersAtOnce(OPERATIONS, deps, stamp, check);
+  const atOnce = answersAtOnce(OPERATIONS, deps, stamp);
   if (!atOnce) return;
   const koaCallback = app.callback.bind(app);
   const answered = Promise.resolve();

@@ -3,9 +3,9 @@ import { tracingOn } from '../observability/tracing.js';
 import type { Caller } from './auth/middleware.js';
 import type { AppDeps } from './deps.js';
 import { accessLine, statusText, type Stamp } from './observe.js';
+import { JSON_TYPE } from './replies.js';
+import { declaredAnswer } from './response-check.js';
 import type { AtOnceAnswer, Operation } from './routes/table.js';
-
-const JSON_TYPE = 'application/json; charset=utf-8';
 
 /** Answers a request before Koa and returns true, or returns false having written nothing. */
 export type AtOnce = (req: IncomingMessage, res: ServerResponse) => boolean;
@@ -16,7 +16,8 @@ interface Lane {
   answer: (params: { id: number }, caller: () => Caller | undefined) => AtOnceAnswer | undefined;
   op: Operation;
   method: string;
-  observe: (status: number, seconds: number) => void;
+  /** Tests only (`validateResponses`): does the answer match the operation's declared schema? */
+  declared?: (status: number, json: string) => boolean;
 }
 
 /**
@@ -31,28 +32,23 @@ interface Lane {
  * but the route's refusal, tracing on. So access is never decided here: only a caller the full
  * path would let in is answered, and only with what it would answer.
  *
- * `check` (tests): an answer that does not match its declared schema goes the full path instead,
- * whose response check then reports it.
+ * Under tests (`validateResponses`) an answer that does not match its declared schema goes the full
+ * path instead, whose response check then reports it.
  */
-export function answersAtOnce(table: readonly Operation[], deps: AppDeps, stamp: Stamp, check?: (op: Operation, answer: AtOnceAnswer) => boolean): AtOnce | undefined {
+export function answersAtOnce(table: readonly Operation[], deps: AppDeps, stamp: Stamp): AtOnce | undefined {
   const access = accessLine(deps.log, deps.config.accessLog);
   const byMethod = new Map<string, Lane[]>();
   for (const op of table) {
     if (!op.atOnce) continue;
     if (op.access === 'public') throw new Error(`${op.method} ${op.path}: answers at once are for signed-in callers`);
     const method = op.method.toUpperCase();
-    const durations = new Map<number, { observe(v: number): void }>();
     const lane: Lane = {
       pattern: patternOf(op.path),
       access: op.access,
       answer: op.atOnce(deps),
       op,
       method,
-      observe: (status, seconds) => {
-        let h = durations.get(status);
-        if (!h) durations.set(status, (h = deps.metrics.httpDuration.child(method, op.path, statusText(status))));
-        h.observe(seconds);
-      },
+      declared: deps.config.validateResponses ? declaredAnswer(op) : undefined,
     };
     byMethod.set(method, [...(byMethod.get(method) ?? []), lane]);
   }
@@ -67,14 +63,14 @@ export function answersAtOnce(table: readonly Operation[], deps: AppDeps, stamp:
       if (!m) continue;
       const started = performance.now();
       const answer = lane.answer({ id: Number(m[1]) }, () => deps.guard.atOnce(req.headers.authorization, lane.access));
-      if (!answer || (check && !check(lane.op, answer))) return false;
+      if (!answer || (lane.declared && !lane.declared(answer.status, answer.json))) return false;
       const requestId = stamp(req, res);
       res.statusCode = answer.status;
       res.setHeader('Content-Type', JSON_TYPE);
       res.setHeader('Content-Length', Buffer.byteLength(answer.json));
       res.end(answer.json);
       const ms = performance.now() - started;
-      lane.observe(answer.status, ms / 1000);
+      deps.metrics.httpDuration.child(lane.method, lane.op.path, statusText(answer.status)).observe(ms / 1000);
       access(requestId, lane.method, lane.op.path, answer.status, ms);
       deps.metrics.answeredAtOnce.inc(lane.op.path);
       return true;

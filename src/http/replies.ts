@@ -4,7 +4,7 @@ import { answerFor, refusalOf } from '../errors/catalogue.js';
 export { refusalOf };
 
 const bodies = new Map<string, string>();
-const JSON_TYPE = 'application/json; charset=utf-8';
+export const JSON_TYPE = 'application/json; charset=utf-8';
 
 /**
  * For the hot paths: returns a successful reply, or writes a client rejection straight into the

@@ -2,7 +2,7 @@ import type { Context } from 'koa';
 import type { Role } from '../../db/models/index.js';
 import type { Sessions } from '../../services/sessions.js';
 import { refuse } from '../../errors/catalogue.js';
-import { tokenVerifier } from './jwt.js';
+import { tokenVerifier, type Claims } from './jwt.js';
 
 export const TOKEN_COOKIE = 'token';
 
@@ -53,6 +53,14 @@ function originAllowed(ctx: Context, allowed: ReadonlySet<string>): boolean {
   return allowed.has(origin) || origin === `${ctx.protocol}://${ctx.host}`;
 }
 
+/** The token of an `Authorization: Bearer …` header; undefined for any other scheme. */
+const bearerToken = (header: string): string | undefined => (header.startsWith('Bearer ') ? header.slice(7).trim() : undefined);
+
+/** Whether a role has the access a route asks for (a signed-in caller has 'user'). */
+const hasAccess = (role: Role, access: Exclude<Access, 'public'>): boolean => access !== 'admin' || role === 'ADMIN';
+
+const callerFrom = (claims: Claims, role: Role, viaCookie: boolean): Caller => ({ userId: claims.sub, role, sid: claims.sid, exp: claims.exp, viaCookie });
+
 export function createGuard(secret: string, sessions: Sessions, opts: { allowedOrigins?: string[] } = {}): Guard {
   const verify = tokenVerifier(secret);
   const allowed = new Set(opts.allowedOrigins ?? []);
@@ -60,7 +68,7 @@ export function createGuard(secret: string, sessions: Sessions, opts: { allowedO
     const header = ctx.req.headers.authorization;
     let token: string | undefined;
     let viaCookie = false;
-    if (header) token = header.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
+    if (header) token = bearerToken(header);
     else {
       token = ctx.cookies.get(TOKEN_COOKIE);
       viaCookie = true;
@@ -70,8 +78,8 @@ export function createGuard(secret: string, sessions: Sessions, opts: { allowedO
     if (viaCookie && !originAllowed(ctx, allowed)) throw refuse('ORIGIN_REFUSED');
     const admit = (authority: { role: Role } | null) => {
       if (!authority) throw unauthorized('this session has ended or the account no longer exists; sign in again');
-      if (access === 'admin' && authority.role !== 'ADMIN') throw forbidden();
-      (ctx.state as AuthState).caller = { userId: claims.sub, role: authority.role, sid: claims.sid, exp: claims.exp, viaCookie };
+      if (!hasAccess(authority.role, access)) throw forbidden();
+      (ctx.state as AuthState).caller = callerFrom(claims, authority.role, viaCookie);
     };
     const authority = sessions.authority(claims.sub, claims.sid, claims.role);
     if (authority instanceof Promise) return authority.then(admit);
@@ -79,8 +87,8 @@ export function createGuard(secret: string, sessions: Sessions, opts: { allowedO
     return undefined;
   };
   const atOnce = (authorization: string | undefined, access: Exclude<Access, 'public'>): Caller | undefined => {
-    if (!authorization?.startsWith('Bearer ')) return undefined;
-    const claims = verify(authorization.slice(7).trim());
+    const token = authorization && bearerToken(authorization);
+    const claims = token ? verify(token) : null;
     if (!claims) return undefined;
     const authority = sessions.authority(claims.sub, claims.sid, claims.role);
     if (authority instanceof Promise) {
@@ -88,8 +96,7 @@ export function createGuard(secret: string, sessions: Sessions, opts: { allowedO
       authority.catch(() => undefined);
       return undefined;
     }
-    if (!authority || (access === 'admin' && authority.role !== 'ADMIN')) return undefined;
-    return { userId: claims.sub, role: authority.role, sid: claims.sid, exp: claims.exp, viaCookie: false };
+    return authority && hasAccess(authority.role, access) ? callerFrom(claims, authority.role, false) : undefined;
   };
   return Object.assign(guard, { atOnce });
 }
