@@ -3,7 +3,7 @@ import Bull from 'bull';
 import { createBullQueues } from '../src/queue/index.js';
 import { createLogger } from '../src/logger.js';
 import { WAITLIST_OFFERS, type WaitlistOffered } from '../src/queue/waitlist-offers.js';
-import { bookPending } from './helpers/booking.js';
+import { bookPending, eventually } from './helpers/booking.js';
 import { createTestDatabase, type TestDatabase } from './helpers/database.js';
 import { makeSchedule, makeUsers } from './helpers/fixtures.js';
 import { startTestService, type TestService } from './helpers/service.js';
@@ -207,8 +207,11 @@ test.serial('with Redis, each offer is published once as a WaitlistOffered job o
     const row = await schedule(scheduleId);
     t.like(message, { type: 'WaitlistOffered', userId: waiter, scheduleId });
     t.is(new Date(message.offerExpiresAt).getTime(), new Date(row.hold_expires_at).getTime());
-    const note = await database.db('notifications').where({ id: message.notificationId }).first();
-    t.truthy(note.published_at);
+    // The job is added inside the outbox's transaction, which marks the row as it commits: a
+    // consumer can hold the job a moment before that commit is visible.
+    const published = async () => Boolean((await database.db('notifications').where({ id: message.notificationId }).first()).published_at);
+    await eventually(published, 5_000);
+    t.true(await published());
   } finally {
     await consumer.close();
     await s.close();
