@@ -30,6 +30,9 @@ const hashing = new Slots(2 * (Number(process.env.UV_THREADPOOL_SIZE) || 4));
 /** Past this many logins and signups waiting for the hash, the next is refused at once (SlotsFull). */
 export const boundHashQueue = (maxWaiting: number): void => hashing.bound(maxWaiting);
 
+/** Throws SlotsFull when a login or signup started now would be refused: before any lookup, so a shed attempt costs no query. */
+export const admitToHashing = (): void => hashing.admit();
+
 const databaseUnavailable = () => refuse('DATABASE_UNAVAILABLE');
 
 /** Runs a database call; an unreachable database becomes 503 DATABASE_UNAVAILABLE instead of a 500. */

@@ -1,7 +1,7 @@
 import { DEMO_ACCOUNTS } from '../../db/seed.js';
 import type { LoginRecord } from '../../db/repositories/login-history.js';
 import { refuse } from '../../errors/catalogue.js';
-import { login, me, signup, type AuthDeps } from '../../services/auth.js';
+import { admitToHashing, login, me, signup, type AuthDeps } from '../../services/auth.js';
 import { SlotsFull } from '../../services/slots.js';
 import type { Verdict } from '../../services/throttle.js';
 import { signToken, tokenVerifier } from '../auth/jwt.js';
@@ -18,14 +18,27 @@ function enforce(verdict: Verdict): void {
   throw refuse('TOO_MANY_ATTEMPTS', `too many attempts; try again in ${after} s`, { retryAfterSeconds: after });
 }
 
+const tooBusy = (err: unknown) => {
+  if (!(err instanceof SlotsFull)) return err;
+  const after = err.retryAfterSeconds;
+  return refuse('TOO_BUSY', `too many sign-ins are being checked; try again in ${after} s`, { retryAfterSeconds: after });
+};
+
+/** 503 with Retry-After before any other work when the password-hash queue is full: a flood's shed attempts stay cheap. */
+function admit(): void {
+  try {
+    admitToHashing();
+  } catch (err) {
+    throw tooBusy(err);
+  }
+}
+
 /** Runs a login or signup; when too many wait for the password hash, 503 with Retry-After at once. */
 async function hashed<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (err) {
-    if (!(err instanceof SlotsFull)) throw err;
-    const after = err.retryAfterSeconds;
-    throw refuse('TOO_BUSY', `too many sign-ins are being checked; try again in ${after} s`, { retryAfterSeconds: after });
+    throw tooBusy(err);
   }
 }
 
@@ -47,6 +60,7 @@ export const AUTH = [
     handler: (deps) => {
       const auth = authDeps(deps);
       return async (ctx, { body }) => {
+        admit();
         const address = ctx.ip;
         enforce(await deps.throttle.maySignUp(address));
         const result = await hashed(() => signup(auth, body));
@@ -78,6 +92,7 @@ export const AUTH = [
       const auth = authDeps(deps);
       const cookie = cookieOptions(deps);
       return async (ctx, { body }) => {
+        admit();
         const address = ctx.ip;
         const attempt = await deps.throttle.beginLogin(body.email, address);
         enforce(attempt.verdict);
