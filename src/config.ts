@@ -53,6 +53,7 @@ export const envSchema = z.object({
   SIGNUPS_PER_ADDRESS: intFrom(20),
   SIGNUP_WINDOW_SECONDS: intFrom(3600),
   LOGIN_QUEUE_MAX: intFrom(64),
+  LOGIN_REFUSAL_DELAY_MS: intFrom(1_000),
   SESSION_CHECK_MS: intFrom(5_000),
   SESSION_SYNC_MS: intFrom(1_000),
   METRICS_TOKEN: z.string().min(16).optional(),
@@ -164,6 +165,8 @@ export interface Config {
   signupWindowSeconds: number;
   /** Logins and signups that may wait for the password hash; past it, 503 with Retry-After. */
   loginQueueMax: number;
+  /** A 429 to a login or signup is answered after this long (at most its Retry-After). */
+  loginRefusalDelayMs: number;
   /** A user's role and existence are re-read at least this often: the longest a demotion or deletion takes. */
   sessionCheckMs: number;
   /** How often revocations (logouts) made on other instances are read. */
@@ -259,6 +262,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     signupsPerAddress: e.SIGNUPS_PER_ADDRESS,
     signupWindowSeconds: e.SIGNUP_WINDOW_SECONDS,
     loginQueueMax: e.LOGIN_QUEUE_MAX,
+    loginRefusalDelayMs: e.LOGIN_REFUSAL_DELAY_MS,
     sessionCheckMs: e.SESSION_CHECK_MS,
     sessionSyncMs: e.SESSION_SYNC_MS,
     metricsToken: e.METRICS_TOKEN,

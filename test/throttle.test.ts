@@ -54,6 +54,23 @@ test.serial('failed logins from one address over many accounts are limited per a
   t.truthy(refused.headers.get('retry-after'));
 });
 
+test.serial('a refused login is answered after LOGIN_REFUSAL_DELAY_MS, so a guesser that does not wait makes one attempt a delay per connection', async (t) => {
+  const s = await service({ LOGIN_FAILURES_PER_ACCOUNT: '1', LOGIN_REFUSAL_DELAY_MS: '600' });
+  const [user] = await cheapUsers(database.db, 1, 'throttle-delay');
+  t.is((await login(s, user!.email, 'wrong-password')).status, 401);
+  const started = performance.now();
+  const refused = await login(s, user!.email, 'wrong-password');
+  const tookMs = performance.now() - started;
+  t.is(refused.status, 429);
+  t.true(tookMs >= 590, `answered after ${tookMs.toFixed(0)} ms`);
+  // The wait holds no one else: a request sent after the next refused attempt is answered before it.
+  const order: string[] = [];
+  const refusedAgain = login(s, user!.email, 'wrong-password').then((r) => order.push(`login ${r.status}`));
+  await s.request('GET', '/healthz').then((r) => order.push(`healthz ${r.status}`));
+  await refusedAgain;
+  t.deepEqual(order, ['healthz 200', 'login 429']);
+});
+
 test.serial('with Redis, two instances share the counters', async (t) => {
   const prefix = uniquePrefix('throttle');
   const env = { REDIS_URL, QUEUE_PREFIX: prefix, LOGIN_FAILURES_PER_ACCOUNT: '3' };

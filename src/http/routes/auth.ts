@@ -11,10 +11,17 @@ import type { AppDeps } from '../deps.js';
 import { loginBody, signupBody } from '../schemas.js';
 import { operation } from './table.js';
 
-/** 429 with Retry-After when the throttle says no. */
-function enforce(verdict: Verdict): void {
+/**
+ * 429 with Retry-After when the throttle says no, answered after `delayMs` (at most the
+ * Retry-After). A guesser that does not wait then sends one attempt a delay per connection: a
+ * flood of them answered at once would keep the event loop so busy that Node stops accepting new
+ * connections (libuv serves the sockets it has first), and a real user's login would wait for the
+ * flood to end.
+ */
+async function enforce(verdict: Verdict, delayMs: number): Promise<void> {
   if (verdict.ok) return;
   const after = verdict.retryAfterSeconds;
+  await new Promise((resolve) => setTimeout(resolve, Math.min(delayMs, after * 1000)));
   throw refuse('TOO_MANY_ATTEMPTS', `too many attempts; try again in ${after} s`, { retryAfterSeconds: after });
 }
 
@@ -62,7 +69,7 @@ export const AUTH = [
       return async (ctx, { body }) => {
         admit();
         const address = ctx.ip;
-        enforce(await deps.throttle.maySignUp(address));
+        await enforce(await deps.throttle.maySignUp(address), deps.config.loginRefusalDelayMs);
         const result = await hashed(() => signup(auth, body));
         if (!result.ok) {
           // Asking whether an email exists costs the same as guessing a password.
@@ -95,7 +102,7 @@ export const AUTH = [
         admit();
         const address = ctx.ip;
         const attempt = await deps.throttle.beginLogin(body.email, address);
-        enforce(attempt.verdict);
+        await enforce(attempt.verdict, deps.config.loginRefusalDelayMs);
         let result: Awaited<ReturnType<typeof login>>;
         try {
           result = await hashed(() => login(auth, { ...body, ip: address || null, userAgent: ctx.get('user-agent') || null }));
