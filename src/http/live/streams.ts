@@ -7,27 +7,27 @@ import type { EventStream } from '../../services/live/stream.js';
 import { openUserStream } from '../../services/live/user-stream.js';
 import { callerOf } from '../auth/middleware.js';
 import { refuse } from '../../errors/catalogue.js';
+import { takeSocket } from './take-socket.js';
 
 const LAST_EVENT_ID = /^\d{1,12}\.\d{1,12}$/;
 
-/** The stream's response: written by the stream itself, headers once it knows it will answer. */
+const SSE_HEADERS = { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', 'X-Accel-Buffering': 'no' };
+
+/**
+ * The stream of a request: its headers and first text go out when it opens, on the connection
+ * taken out of node:http (takeSocket), so the response and the Koa context do not live on with it.
+ * `begin` sets the stream's headers and tells Koa not to answer: the stream does.
+ */
 function streamFor<P>(ctx: Context, hub: LiveHub): { stream: EventStream<P>; begin: () => void } {
-  const stream = hub.stream<P>(ctx.res, ctx.ip || 'unknown');
+  const res = ctx.res;
+  const stream = hub.stream<P>(res, ctx.ip || 'unknown', (first) => takeSocket(res, first));
   if (!stream) {
     throw refuse('TOO_MANY_STREAMS', `at most ${hub.options.streamsPerAddress} live streams per address; close one first`, { max: hub.options.streamsPerAddress, retryAfterSeconds: 5 });
   }
   const begin = () => {
     ctx.status = 200;
     ctx.respond = false;
-    const res = ctx.res;
-    res.socket?.setNoDelay(true);
-    res.socket?.setTimeout(0);
-    // No chunked encoding: the body is the frames as they are and ends with the connection (a
-    // stream ends no other way). Node then writes a frame with one socket write, not a chunk's
-    // three under a cork lifted on the next tick, which with thousands of streams was most of the
-    // JavaScript time a change cost.
-    res.removeHeader('transfer-encoding');
-    res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', Connection: 'close', 'X-Accel-Buffering': 'no' });
+    for (const [name, value] of Object.entries(SSE_HEADERS)) res.setHeader(name, value);
   };
   return { stream, begin };
 }

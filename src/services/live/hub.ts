@@ -1,9 +1,8 @@
-import type { ServerResponse } from 'node:http';
 import type { ScheduleRow } from '../../actors/schedule/model.js';
 import { AddressCap } from './addresses.js';
 import { changeOf, HEARTBEAT, type ScheduleChange } from './change.js';
 import { DayTopic } from './day-topic.js';
-import { EventStream, type DropReason } from './stream.js';
+import { EventStream, type DropReason, type Opener, type StreamSink } from './stream.js';
 import type { UserFeed } from './user-feed.js';
 
 export interface LiveOptions {
@@ -77,9 +76,9 @@ export class LiveHub {
    * A new stream for `address` on `res`, or null when the address holds its share already.
    * Frames sent to it wait until `open`.
    */
-  stream<P>(res: ServerResponse, address: string): EventStream<P> | null {
+  stream<P>(res: StreamSink, address: string, opener?: Opener): EventStream<P> | null {
     if (!this.cap.take(address)) return null;
-    const stream = new EventStream<P>(res, this.options.maxBufferedBytes);
+    const stream = new EventStream<P>(res, this.options.maxBufferedBytes, opener);
     this.all.add(stream as EventStream<unknown>);
     this.counts.opened += 1;
     stream.onEnd((reason: DropReason) => {

@@ -1,6 +1,16 @@
-import type { ServerResponse } from 'node:http';
-
 export type DropReason = 'slow' | 'closed' | 'shutdown';
+
+/** Where a stream's frames go: its response until it opens, then what opening it returned (the socket). */
+export interface StreamSink {
+  write(data: string | Buffer): unknown;
+  readonly writableLength: number;
+  end(): unknown;
+  destroy(): unknown;
+  once(event: 'close', listener: () => void): unknown;
+}
+
+/** Sends the stream's first text (headers with it) and returns where the rest goes. */
+export type Opener = (first: string) => StreamSink;
 
 /**
  * One open event stream. Frames written before the stream is `open` (while its snapshot is read)
@@ -12,11 +22,15 @@ export class EventStream<P = unknown> {
   private closed = false;
   private readonly closers: ((reason: DropReason) => void)[] = [];
 
+  private out: StreamSink;
+
   constructor(
-    readonly res: ServerResponse,
+    res: StreamSink,
     private readonly maxBufferedBytes: number,
+    private opener: Opener | undefined = (first) => (res.write(first), res),
     private readonly maxPending = 1_000,
   ) {
+    this.out = res;
     res.once('close', () => this.end('closed'));
   }
 
@@ -54,7 +68,11 @@ export class EventStream<P = unknown> {
     this.pending = null;
     let text = head;
     for (const q of queued) if (keep(q.tag)) text += q.frame;
-    this.write(text);
+    const before = this.out;
+    this.out = this.opener!(text);
+    // The opener holds the response (and through it the request's context): let them go.
+    this.opener = undefined;
+    if (this.out !== before) this.out.once('close', () => this.end('closed'));
   }
 
   /** A heartbeat, once the stream is open. */
@@ -64,8 +82,8 @@ export class EventStream<P = unknown> {
 
   write(data: string | Buffer): void {
     if (this.closed) return;
-    if (this.res.writableLength > this.maxBufferedBytes) return this.end('slow');
-    this.res.write(data);
+    if (this.out.writableLength > this.maxBufferedBytes) return this.end('slow');
+    this.out.write(data);
   }
 
   end(reason: DropReason): void {
@@ -73,8 +91,8 @@ export class EventStream<P = unknown> {
     this.closed = true;
     this.pending = null;
     // A slow reader's socket is full: ending politely would wait on it.
-    if (reason === 'slow') this.res.destroy();
-    else if (reason === 'shutdown') this.res.end();
+    if (reason === 'slow') this.out.destroy();
+    else if (reason === 'shutdown') this.out.end();
     for (const fn of this.closers) fn(reason);
   }
 }
