@@ -77,3 +77,16 @@ test('takeSocket: node:http lets go of the connection and its response, and the 
   t.true(socket.destroyed);
   s.close();
 });
+
+test('takeSocket: a HEAD request gets the status and headers alone, then the connection ends', async (t) => {
+  const { s, port, taken } = await server((res) => res.setHeader('Content-Type', 'text/event-stream'));
+  const client = connect(port, '127.0.0.1');
+  let received = '';
+  client.on('data', (d: Buffer) => (received += d.toString()));
+  client.write('HEAD /stream HTTP/1.1\r\nHost: x\r\n\r\n');
+  await once(client, 'end');
+  t.is(received, 'HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\nConnection: close\r\n\r\n');
+  taken[0]!.write('event: late\n\n');
+  client.destroy();
+  s.close();
+});

@@ -25,7 +25,7 @@ const NOT_FOR_A_STREAM = new Set(['content-length', 'transfer-encoding', 'connec
  * ServerResponse, request, parser or Koa context stays alive for the stream's life (with ten
  * thousand streams they were more than half of each one's memory), and a frame goes straight to
  * the socket. Nothing else is read from the connection: what the client sends is discarded, and
- * its end closes the socket.
+ * its end closes the socket. A HEAD request gets the head alone, and the connection ends.
  */
 export function takeSocket(res: ServerResponse, first: string): Socket {
   const socket = res.socket as HttpSocket | null;
@@ -50,6 +50,8 @@ export function takeSocket(res: ServerResponse, first: string): Socket {
   socket.on('data', discard);
   socket.setTimeout(0);
   socket.setNoDelay(true);
-  socket.write(head + first);
+  // HEAD: the same status and headers, no body, and nothing after them.
+  if (res.req.method === 'HEAD') socket.end(head);
+  else socket.write(head + first);
   return socket;
 }
