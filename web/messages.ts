@@ -32,10 +32,10 @@ const MESSAGES: Record<string, string> = {
   IN_USE: 'It is still in use; remove what uses it first.',
   SCHEDULE_OVERLAP: 'Those times would overlap with another session of the theme.',
   HOLD_LIMIT_REACHED: 'You already hold or have unpaid as many time slots as one account may. Finish or release one first.',
-  HOLD_RATE_LIMITED: 'You have taken too many holds in a short time. Wait a little.',
-  TOO_MANY_ATTEMPTS: 'Too many attempts. Wait a while before trying again.',
+  HOLD_RATE_LIMITED: 'You have taken too many holds in a short time.',
+  TOO_MANY_ATTEMPTS: 'Too many attempts.',
   TOO_MANY_STREAMS: 'Too many live views are open from this address. Close a tab.',
-  TOO_BUSY: 'The service is busy. Try again in a moment.',
+  TOO_BUSY: 'Too many people are signing in right now.',
   DATABASE_UNAVAILABLE: 'The service is temporarily unavailable. Try again shortly.',
   ACTOR_TIMEOUT: 'The booking service is busy. Try again shortly.',
   WRITE_CONFLICT: 'This time slot is changing fast. Try again.',
@@ -50,11 +50,18 @@ const MESSAGES: Record<string, string> = {
   INTERNAL_ERROR: 'Something went wrong on our side. Try again.',
 };
 
+/** Refusals that say how long to wait (`retryAfterSeconds`, as Retry-After): the page says it too. */
+const WAITS = new Set(['HOLD_RATE_LIMITED', 'TOO_MANY_ATTEMPTS', 'TOO_MANY_STREAMS', 'TOO_BUSY']);
+
+const waitFor = (seconds: unknown) =>
+  typeof seconds === 'number' && seconds > 0 ? ` Try again in ${seconds < 90 ? `${seconds} s` : `${Math.ceil(seconds / 60)} min`}.` : ' Wait a little before trying again.';
+
 /** The sentence the page shows for a failure (the API's own message where it says more). */
 export function describe(err: unknown): string {
   if (!(err instanceof ApiError)) return MESSAGES.INTERNAL_ERROR!;
   const base = MESSAGES[err.code];
   if (err.code === 'INVALID_REQUEST') return `${base}: ${err.message}`;
+  if (base && WAITS.has(err.code)) return base + waitFor(err.details.retryAfterSeconds);
   return base ?? err.message ?? MESSAGES.INTERNAL_ERROR!;
 }
 
