@@ -30,9 +30,6 @@ const hashing = new Slots(2 * (Number(process.env.UV_THREADPOOL_SIZE) || 4));
 /** Past this many logins and signups waiting for the hash, the next is refused at once (SlotsFull). */
 export const boundHashQueue = (maxWaiting: number): void => hashing.bound(maxWaiting);
 
-/** Throws SlotsFull when a login or signup started now would be refused: before any lookup, so a shed attempt costs no query. */
-export const admitToHashing = (): void => hashing.admit();
-
 const databaseUnavailable = () => refuse('DATABASE_UNAVAILABLE');
 
 /** Runs a database call; an unreachable database becomes 503 DATABASE_UNAVAILABLE instead of a 500. */
@@ -86,6 +83,8 @@ export async function login(deps: AuthDeps, input: LoginInput): Promise<LoginRes
   const record = (found: UserWithHash | null, success: boolean) =>
     deps.recordLogin({ userId: found?.id ?? null, email: input.email.slice(0, 254), success, ip: input.ip, userAgent: input.userAgent?.slice(0, 512) ?? null, at: new Date() });
 
+  // Past the queue's bound the login is refused before its lookup: under a flood a shed attempt costs no query.
+  hashing.admit();
   let found: UserWithHash | null;
   let fromDatabase = true;
   try {

@@ -1,7 +1,7 @@
 import { DEMO_ACCOUNTS } from '../../db/seed.js';
 import type { LoginRecord } from '../../db/repositories/login-history.js';
 import { refuse } from '../../errors/catalogue.js';
-import { admitToHashing, login, me, signup, type AuthDeps } from '../../services/auth.js';
+import { login, me, signup, type AuthDeps } from '../../services/auth.js';
 import { SlotsFull } from '../../services/slots.js';
 import type { Verdict } from '../../services/throttle.js';
 import { signToken, tokenVerifier } from '../auth/jwt.js';
@@ -25,27 +25,14 @@ async function enforce(verdict: Verdict, delayMs: number): Promise<void> {
   throw refuse('TOO_MANY_ATTEMPTS', `too many attempts; try again in ${after} s`, { retryAfterSeconds: after });
 }
 
-const tooBusy = (err: unknown) => {
-  if (!(err instanceof SlotsFull)) return err;
-  const after = err.retryAfterSeconds;
-  return refuse('TOO_BUSY', `too many sign-ins are being checked; try again in ${after} s`, { retryAfterSeconds: after });
-};
-
-/** 503 with Retry-After before any other work when the password-hash queue is full: a flood's shed attempts stay cheap. */
-function admit(): void {
-  try {
-    admitToHashing();
-  } catch (err) {
-    throw tooBusy(err);
-  }
-}
-
 /** Runs a login or signup; when too many wait for the password hash, 503 with Retry-After at once. */
 async function hashed<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (err) {
-    throw tooBusy(err);
+    if (!(err instanceof SlotsFull)) throw err;
+    const after = err.retryAfterSeconds;
+    throw refuse('TOO_BUSY', `too many sign-ins are being checked; try again in ${after} s`, { retryAfterSeconds: after });
   }
 }
 
@@ -67,7 +54,6 @@ export const AUTH = [
     handler: (deps) => {
       const auth = authDeps(deps);
       return async (ctx, { body }) => {
-        admit();
         const address = ctx.ip;
         await enforce(await deps.throttle.maySignUp(address), deps.config.loginRefusalDelayMs);
         const result = await hashed(() => signup(auth, body));
@@ -99,7 +85,6 @@ export const AUTH = [
       const auth = authDeps(deps);
       const cookie = cookieOptions(deps);
       return async (ctx, { body }) => {
-        admit();
         const address = ctx.ip;
         const attempt = await deps.throttle.beginLogin(body.email, address);
         await enforce(attempt.verdict, deps.config.loginRefusalDelayMs);
