@@ -45,8 +45,8 @@ export class Slots {
   }
 
   async run<T>(task: () => Promise<T>): Promise<T> {
+    this.admit();
     if (this.running < this.size) this.running += 1;
-    else if (this.waiting.length >= this.maxWaiting) throw this.full();
     else await new Promise<void>((resolve) => this.waiting.push(resolve));
     const started = performance.now();
     try {
