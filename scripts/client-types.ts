@@ -38,11 +38,13 @@ export async function clientTypes(): Promise<string> {
         requests.push(`  '${key}': ${name};`);
       }
       const success = Object.entries(op.responses).filter(([status, r]) => status.startsWith('2') && r.content?.[JSON_TYPE]);
+      const names: string[] = [];
       for (const [status, r] of success) {
         const name = typeName(op.operationId, success.length > 1 ? `Answer${status}` : 'Answer');
         declarations.push(await declaration(r.content![JSON_TYPE]!.schema, name, `${key} → ${status}: ${r.description}`));
+        names.push(name);
       }
-      if (success.length > 0) answers.push(`  '${key}': ${success.map(([status]) => typeName(op.operationId, success.length > 1 ? `Answer${status}` : 'Answer')).join(' | ')};`);
+      if (names.length > 0) answers.push(`  '${key}': ${names.join(' | ')};`);
     }
   }
   const text = [

@@ -41,18 +41,12 @@ export class SubscriberProcess {
   }
 }
 
-export interface MergedDelivery {
+/** The processes' `Delivery` replies summed, their histograms as `Hist` maps. */
+export type MergedDelivery = Omit<Delivery, 'type' | 'hist' | 'perSecond'> & {
   hist: Record<Base, Hist>;
   /** From the commit, by its CLOCK_MONOTONIC second. */
   perSecond: Map<number, Hist>;
-  delivered: number;
-  expected: number;
-  duplicates: number;
-  otherEvents: number;
-  reads: number;
-  open: number;
-  dropped: Record<string, number>;
-}
+};
 
 export function mergeDeliveries(list: readonly Delivery[]): MergedDelivery {
   const m: MergedDelivery = { hist: { committed: new Map(), sent: new Map() }, perSecond: new Map(), delivered: 0, expected: 0, duplicates: 0, otherEvents: 0, reads: 0, open: 0, dropped: {} };
