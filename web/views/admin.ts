@@ -49,17 +49,27 @@ export function Admin() {
       setThemeId(t[0]?.id ?? null);
     }, fail);
   }, []);
-  const loadSlots = () => {
-    if (themeId !== null) api<Slot[]>('GET', `/themes/${themeId}/schedules?date=${date}`).then(setSlots, fail);
-  };
-  useEffect(loadSlots, [themeId, date]);
+  // Bumped after a change made here (block, unblock, bulk create), to read the day again.
+  const [reloads, setReloads] = useState(0);
+  useEffect(() => {
+    if (themeId === null) return undefined;
+    // Only the answer for the theme and date shown now: one for an earlier choice that comes back later is dropped.
+    let shown = true;
+    api<Slot[]>('GET', `/themes/${themeId}/schedules?date=${date}`).then(
+      (s) => shown && setSlots(s),
+      (err) => shown && fail(err),
+    );
+    return () => {
+      shown = false;
+    };
+  }, [themeId, date, reloads]);
 
   const act = async (slot: Slot, action: 'block' | 'unblock') => {
     setError(null);
     try {
       await api('POST', `/admin/schedules/${slot.id}/${action}`);
       setNotice(`${hhmm(slot.startTime)} ${action}ed.`);
-      loadSlots();
+      setReloads((n) => n + 1);
     } catch (err) {
       fail(err);
     }
@@ -77,7 +87,7 @@ export function Admin() {
       const res = await api<unknown[] | { created?: unknown[] }>('POST', '/admin/schedules', { themeId, from: f.get('from'), to: f.get('to'), startTimes });
       const n = Array.isArray(res) ? res.length : (res.created?.length ?? 0);
       setNotice(`${n} schedules created.`);
-      loadSlots();
+      setReloads((n) => n + 1);
     } catch (err) {
       fail(err);
     }
